@@ -1,0 +1,78 @@
+"""What an alert says, and which routes it goes to."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from daemon.watch import Entry, Hit
+
+# Words quoted per matched entry; an article that names a place twenty times needs three.
+MAX_SURFACES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One matched entry in an alert, with the words that matched as they stood."""
+
+    entry: str
+    watchlist: str
+    kind: str
+    label: str
+    surfaces: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """The content of an alert; stored in the outbox as JSON and rendered when sent."""
+
+    title: str
+    outlet: str
+    link: str | None
+    published: str | None  # ISO 8601, UTC
+    matches: tuple[Match, ...]
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, payload: str) -> Alert:
+        raw = json.loads(payload)
+        matches = tuple(Match(**{**m, "surfaces": tuple(m["surfaces"])}) for m in raw.pop("matches"))
+        return cls(matches=matches, **raw)
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """Where the hits of some watchlists are sent."""
+
+    name: str
+    targets: tuple[str, ...]
+    watchlists: frozenset[str] | None  # None: every watchlist
+
+    def wants(self, hit: Hit) -> bool:
+        return self.watchlists is None or hit.watchlist in self.watchlists
+
+
+def build_alert(title: str, outlet: str, link: str | None, published: datetime | None,
+                hits: Sequence[Hit], entries: dict[tuple[str, str], Entry]) -> Alert:
+    """An alert for an item's hits: each entry once, in order of first appearance, with up
+    to ``MAX_SURFACES`` distinct spellings found in the text."""
+    by_entry: dict[tuple[str, str], list[str]] = {}
+    kinds: dict[tuple[str, str], str] = {}
+    for hit in hits:
+        key = (hit.watchlist, hit.entry)
+        surfaces = by_entry.setdefault(key, [])
+        kinds[key] = hit.kind
+        surface = " ".join(hit.surface.split())
+        if surface not in surfaces and len(surfaces) < MAX_SURFACES:
+            surfaces.append(surface)
+    matches = []
+    for key, surfaces in by_entry.items():
+        entry = entries.get(key)
+        label = entry.names[0] if entry else key[1]
+        matches.append(Match(key[1], key[0], kinds[key], label, tuple(surfaces)))
+    return Alert(title=title, outlet=outlet, link=link,
+                 published=published.isoformat() if published else None, matches=tuple(matches))

@@ -1,0 +1,134 @@
+"""HTTP fetching of feeds with httpx: timeouts, a size cap, redirects, conditional GET."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+
+from daemon import __version__
+
+USER_AGENT = f"Raqib/{__version__} (news monitor)"
+ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5"
+
+
+@dataclass(frozen=True, slots=True)
+class FetchLimits:
+    connect_timeout: float = 10.0
+    read_timeout: float = 20.0
+    total_timeout: float = 45.0
+    max_bytes: int = 5_000_000
+    max_redirects: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Validators:
+    """What the server told us last time, sent back for a conditional GET."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    status: int  # 200, or 304 when nothing changed
+    body: bytes
+    headers: dict[str, str]  # content-type, content-language
+    validators: Validators
+    final_url: str
+
+
+class FetchError(Exception):
+    """A feed could not be fetched; the message says why in one line, ``retry_after`` is
+    the server's wish in seconds, and ``gone`` means the feed was removed (HTTP 410)."""
+
+    def __init__(self, message: str, *, status: int | None = None,
+                 retry_after: float | None = None, gone: bool = False):
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+        self.gone = gone
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def make_client(limits: FetchLimits, user_agent: str = USER_AGENT) -> httpx.AsyncClient:
+    timeout = httpx.Timeout(limits.read_timeout, connect=limits.connect_timeout)
+    return httpx.AsyncClient(
+        timeout=timeout,
+        follow_redirects=True,
+        max_redirects=limits.max_redirects,
+        headers={"User-Agent": user_agent, "Accept": ACCEPT},
+        limits=httpx.Limits(max_connections=64, max_keepalive_connections=16),
+    )
+
+
+async def fetch(client: httpx.AsyncClient, url: str, validators: Validators,
+                limits: FetchLimits) -> FetchResult:
+    """GET ``url`` within ``limits.total_timeout`` seconds and ``limits.max_bytes`` bytes.
+
+    httpx's own timeouts apply to each read, so a server that drips bytes forever is
+    stopped by the total deadline here.
+    """
+    headers = {}
+    if validators.etag:
+        headers["If-None-Match"] = validators.etag
+    if validators.last_modified:
+        headers["If-Modified-Since"] = validators.last_modified
+    try:
+        async with asyncio.timeout(limits.total_timeout):
+            return await _get(client, url, headers, validators, limits)
+    except TimeoutError:
+        raise FetchError(f"no complete answer within {limits.total_timeout:g} s") from None
+    except httpx.TooManyRedirects:
+        raise FetchError(f"more than {limits.max_redirects} redirects") from None
+    except httpx.TimeoutException as exc:
+        raise FetchError(f"timed out ({type(exc).__name__})") from None
+    except httpx.HTTPError as exc:
+        raise FetchError(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__) from None
+
+
+async def _get(client: httpx.AsyncClient, url: str, headers: dict[str, str],
+               validators: Validators, limits: FetchLimits) -> FetchResult:
+    async with client.stream("GET", url, headers=headers) as response:
+        status = response.status_code
+        if status == 304:
+            return FetchResult(304, b"", {}, validators, str(response.url))
+        if status >= 400:
+            retry_after = parse_retry_after(response.headers.get("retry-after"))
+            raise FetchError(f"HTTP {status} {response.reason_phrase}".rstrip(), status=status,
+                             retry_after=retry_after, gone=status == 410)
+        if status != 200:
+            raise FetchError(f"unexpected HTTP {status}", status=status)
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limits.max_bytes:
+            raise FetchError(f"feed is {int(declared):,} bytes, over the {limits.max_bytes:,}-byte cap")
+        body = bytearray()
+        async for chunk in response.aiter_bytes():
+            body += chunk
+            if len(body) > limits.max_bytes:
+                raise FetchError(f"feed is over the {limits.max_bytes:,}-byte cap")
+        kept = {k: v for k, v in response.headers.items()
+                if k.lower() in ("content-type", "content-language")}
+        return FetchResult(
+            status=200, body=bytes(body), headers=kept,
+            validators=Validators(response.headers.get("etag"), response.headers.get("last-modified")),
+            final_url=str(response.url),
+        )

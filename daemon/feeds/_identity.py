@@ -1,0 +1,93 @@
+"""Stable identity for feed items."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from daemon.feeds._parse import Entry
+
+# Query parameters that only track the reader; the same article keeps its identity
+# whichever newsletter or share button it came through.
+_TRACKING_PARAMS = frozenset({
+    "fbclid", "gclid", "dclid", "msclkid", "yclid", "igshid", "mc_cid", "mc_eid",
+    "ref", "ref_src", "ref_url", "cmpid", "ocid", "at_medium", "at_campaign", "__twitter_impression",
+})
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """A feed entry with its identity: what flows from the feeds to matching and alerts.
+
+    ``key`` identifies the item within its feed (``g:`` guid, ``l:`` canonical link, ``h:``
+    hash of title and date); ``content_hash`` changes when the title or text is edited.
+    """
+
+    outlet: str
+    key: str
+    guid: str | None
+    link: str | None
+    title: str
+    text: str
+    published: datetime | None
+    content_hash: str
+
+
+def canonical_link(link: str) -> str:
+    """The link without tracking parameters, fragment, default port or trailing slash."""
+    try:
+        parts = urlsplit(link.strip())
+    except ValueError:
+        return link.strip()
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+             if k.lower() not in _TRACKING_PARAMS and not k.lower().startswith("utm_")]
+    host = (parts.hostname or "").lower()
+    if parts.port and not (parts.scheme == "http" and parts.port == 80
+                           or parts.scheme == "https" and parts.port == 443):
+        host = f"{host}:{parts.port}"
+    path = parts.path.rstrip("/") or "/"
+    return urlunsplit((parts.scheme.lower(), host, path, urlencode(query), ""))
+
+
+def digest(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+
+
+def content_hash(title: str, text: str) -> str:
+    return digest(" ".join(title.split()), " ".join(text.split()))
+
+
+def identify(outlet: str, entries: tuple[Entry, ...] | list[Entry]) -> list[Item]:
+    """Give each entry of one fetch its identity.
+
+    The guid is used when no other entry of the same fetch carries it; otherwise the
+    canonical link, if it is unique in the fetch; otherwise a hash of title and date (and
+    text when there is no date). A feed that reuses one guid or link for every item thus
+    still yields one item per story. Entries that are exact repeats within a fetch are
+    kept once.
+    """
+    links = [canonical_link(e.link) if e.link else None for e in entries]
+    guid_count = Counter(e.guid for e in entries if e.guid)
+    link_count = Counter(link for link in links if link)
+    items: list[Item] = []
+    seen: set[str] = set()
+    for entry, link in zip(entries, links, strict=True):
+        if entry.guid and guid_count[entry.guid] == 1:
+            key = "g:" + entry.guid
+        elif link and link_count[link] == 1:
+            key = "l:" + link
+        else:
+            when = entry.published.isoformat() if entry.published else ""
+            key = "h:" + digest(entry.title, when, "" if when else entry.text[:500])
+        if key in seen:
+            continue
+        seen.add(key)
+        items.append(Item(
+            outlet=outlet, key=key, guid=entry.guid, link=entry.link, title=entry.title,
+            text=entry.text, published=entry.published,
+            content_hash=content_hash(entry.title, entry.text),
+        ))
+    return items

@@ -1,0 +1,159 @@
+"""feedparser on fetched bytes, turned into plain entries of text."""
+
+from __future__ import annotations
+
+import calendar
+import io
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from typing import Any
+
+import feedparser
+
+# Text longer than this is cut: alerts and matching need the lede, not whole books.
+MAX_TEXT_CHARS = 50_000
+
+_ARABIC_RE = re.compile(r"[\u0600-\u06FF]")
+_LATIN1_RE = re.compile(r"[\u00C0-\u00FF]")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One feed entry as plain text, before it gets an identity."""
+
+    guid: str | None
+    link: str | None
+    title: str
+    text: str
+    published: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    entries: tuple[Entry, ...]
+    title: str
+    warning: str | None  # a recoverable problem feedparser noted (bozo with entries)
+    error: str | None  # the feed could not be read at all
+
+
+class _TextExtractor(HTMLParser):
+    _SKIP = {"script", "style", "template", "noscript", "head"}
+    _BLOCK = {"p", "br", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6",
+              "blockquote", "section", "article", "ul", "ol", "table", "hr", "figure"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._SKIP:
+            self._skip += 1
+        elif tag in self._BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._SKIP:
+            self._skip = max(0, self._skip - 1)
+        elif tag in self._BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def html_to_text(markup: str) -> str:
+    """Plain text of an HTML fragment: tags dropped, entities decoded, spaces collapsed,
+    paragraphs kept as single newlines."""
+    if "<" not in markup and "&" not in markup:
+        text = markup
+    else:
+        parser = _TextExtractor()
+        parser.feed(markup)
+        parser.close()
+        text = "".join(parser.parts)
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _entry_text(entry: Any) -> str:
+    """The longest of the entry's content and summary, as text."""
+    candidates = [c.get("value", "") for c in entry.get("content", []) or []]
+    candidates.append(entry.get("summary", "") or "")
+    best = max(candidates, key=len, default="")
+    return html_to_text(best)[:MAX_TEXT_CHARS]
+
+
+def _published(entry: Any) -> datetime | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        value = entry.get(key)
+        if value:
+            try:
+                return datetime.fromtimestamp(calendar.timegm(value), UTC)
+            except (OverflowError, ValueError, TypeError):
+                continue
+    return None
+
+
+def _looks_mojibake(parsed: Any) -> bool:
+    """Arabic decoded with a Western charset: many Latin-1 letters, no Arabic at all."""
+    sample = " ".join(
+        (e.get("title", "") or "") + " " + (e.get("summary", "") or "")[:300]
+        for e in parsed.entries[:20]
+    )
+    return not _ARABIC_RE.search(sample) and len(_LATIN1_RE.findall(sample)) >= 8
+
+
+def _redecode(body: bytes) -> bytes | None:
+    """The body re-encoded as UTF-8 if it reads as Arabic in UTF-8 or windows-1256."""
+    for encoding in ("utf-8", "windows-1256"):
+        try:
+            text = body.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if len(_ARABIC_RE.findall(text)) >= 20:
+            return text.encode("utf-8")
+    return None
+
+
+def _run_feedparser(body: bytes, headers: dict[str, str], base_url: str) -> Any:
+    response_headers = dict(headers)
+    response_headers.setdefault("content-type", "application/xml")
+    # A stable base: bare <guid> values are resolved against it, and must not change when
+    # the feed is served from another address.
+    response_headers["content-location"] = base_url
+    return feedparser.parse(
+        io.BytesIO(body), response_headers=response_headers,
+        sanitize_html=False, resolve_relative_uris=False,
+    )
+
+
+def parse_feed(body: bytes, headers: dict[str, str], base_url: str) -> ParsedFeed:
+    """Parse a fetched feed. Never given a URL or a path: feedparser would open them."""
+    parsed = _run_feedparser(body, headers, base_url)
+    if parsed.entries and _looks_mojibake(parsed):
+        fixed = _redecode(body)
+        if fixed is not None:
+            parsed = _run_feedparser(fixed, {"content-type": "application/xml; charset=utf-8"}, base_url)
+    exc = parsed.get("bozo_exception")
+    warning = f"{type(exc).__name__}: {exc}" if parsed.get("bozo") and exc else None
+    if not parsed.entries and parsed.get("bozo") and not isinstance(
+        exc, feedparser.ThingsNobodyCaresAboutButMe
+    ):
+        return ParsedFeed((), "", None, f"not a readable feed ({warning})")
+    if not parsed.entries and not parsed.get("version") and not parsed.feed:
+        return ParsedFeed((), "", None, "not a feed (no RSS, RDF or Atom elements)")
+    entries = []
+    for e in parsed.entries:
+        title = html_to_text(e.get("title", "") or "")
+        text = _entry_text(e)
+        link = e.get("link") or None
+        guid = e.get("id") or None
+        if not (title or text or link):
+            continue
+        entries.append(Entry(guid=guid, link=link, title=title, text=text, published=_published(e)))
+    feed_title = html_to_text(parsed.feed.get("title", "") or "")
+    return ParsedFeed(tuple(entries), feed_title, warning, None)

@@ -1,0 +1,105 @@
+"""Keeping secrets out of logs, errors and the store.
+
+Apprise URLs carry passwords and tokens (``mailtos://user:PASSWORD@host``,
+``tgram://BOT_TOKEN/CHAT``, ``json://host/?+X-Token=…``). Everything Raqib prints or stores
+about a target goes through ``mask_url``; ``SecretFilter`` scrubs the secrets it was told
+about from every log record, including those of apprise and httpx.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from urllib.parse import unquote, unquote_plus
+
+_MASK = "****"
+_URL_RE = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s'\"<>]+", re.IGNORECASE)
+
+
+def fingerprint(url: str) -> str:
+    """A stable id for a target that reveals nothing about it."""
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
+
+
+def _split(url: str) -> tuple[str, str, str, str, list[tuple[str, str]], str]:
+    """(scheme, userinfo, hostport, path, query pairs, fragment) of an apprise URL, read
+    literally: apprise URLs are not always valid URLs (``tgram://123:ABC/…``)."""
+    scheme, _, rest = url.strip().partition("://")
+    rest, _, fragment = rest.partition("#")
+    rest, _, query = rest.partition("?")
+    netloc, slash, path = rest.partition("/")
+    userinfo, at, hostport = netloc.rpartition("@")
+    pairs = [(k, v) for k, _, v in (p.partition("=") for p in query.split("&") if p)]
+    return scheme, userinfo if at else "", hostport, slash + path, pairs, fragment
+
+
+def mask_url(url: str) -> str:
+    """The URL with its user info masked, pieces that look like tokens masked, and every
+    query value masked: ``mailtos://ops:****@smtp.example.org/?to=****``."""
+    if "://" not in url:
+        return _MASK
+    scheme, userinfo, hostport, path, pairs, fragment = _split(url)
+    if userinfo:
+        user, colon, _ = userinfo.partition(":")
+        userinfo = (f"{user}:{_MASK}" if colon else _MASK) + "@"
+    host = ":".join(_MASK if _looks_secret(p) else p for p in hostport.split(":"))
+    path = "/".join(_MASK if _looks_secret(seg) else seg for seg in path.split("/"))
+    query = "&".join(f"{k}={_MASK}" if v else k for k, v in pairs)
+    masked = f"{scheme}://{userinfo}{host}{path}" + (f"?{query}" if query else "")
+    return masked + (f"#{_MASK if _looks_secret(fragment) else fragment}" if fragment else "")
+
+
+def _looks_secret(piece: str) -> bool:
+    """Long strings of letters and digits are tokens (Slack, Telegram, Discord …)."""
+    if len(piece) < 16:
+        return False
+    return (any(c.isdigit() for c in piece) and any(c.isalpha() for c in piece)) or len(piece) >= 24
+
+
+def secret_parts(url: str) -> list[str]:
+    """The pieces of a URL that must never be printed: user info, token-like pieces of the
+    host and path, query values (raw and decoded)."""
+    if "://" not in url:
+        return [url] if url else []
+    _, userinfo, hostport, path, pairs, fragment = _split(url)
+    found = [p for p in userinfo.split(":") if p]
+    found += [p for p in hostport.split(":") + path.split("/") + [fragment] if _looks_secret(p)]
+    for _, value in pairs:
+        found += [value, unquote(value), unquote_plus(value)]
+    return sorted({p for p in found if len(p) >= 4}, key=len, reverse=True)
+
+
+class SecretFilter(logging.Filter):
+    """Replaces known secrets in log messages and their arguments."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._secrets: set[str] = set()
+
+    def add(self, secrets: list[str]) -> None:
+        self._secrets.update(s for s in secrets if s)
+
+    def scrub(self, text: str) -> str:
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            text = text.replace(secret, _MASK)
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self._secrets:
+            message = self.scrub(record.getMessage())
+            record.msg, record.args = message, None
+        return True
+
+
+SECRETS = SecretFilter()
+
+
+def scrub(text: str) -> str:
+    """``text`` with every registered secret masked."""
+    return SECRETS.scrub(text)
+
+
+def scrub_urls(text: str) -> str:
+    """``text`` with every URL in it masked (for errors raised by libraries)."""
+    return _URL_RE.sub(lambda m: mask_url(m.group(0)), SECRETS.scrub(text))

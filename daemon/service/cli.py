@@ -1,0 +1,199 @@
+"""The ``raqib`` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from daemon import __version__
+from daemon.errors import ConfigError, Problem, RaqibError
+from daemon.service.config import Config, load_config
+from daemon.service.logs import setup_logging
+from daemon.service.runner import Service, build_routes, install_signal_handlers, load_matcher
+from daemon.watch import Hit, Matcher
+
+log = logging.getLogger("raqib.cli")
+
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+
+
+def _default_config() -> str:
+    return os.environ.get("RAQIB_CONFIG", "config.toml")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="raqib",
+        description="Raqib watches news feeds for the people and places you follow and alerts you.",
+    )
+    parser.add_argument("--version", action="version", version=f"raqib {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def with_config(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--config", "-c", default=_default_config(), metavar="PATH",
+                       help="config file (default: $RAQIB_CONFIG or ./config.toml)")
+
+    run = sub.add_parser("run", help="poll feeds and send alerts (the daemon)")
+    with_config(run)
+    run.add_argument("--once", action="store_true",
+                     help="poll every feed once, deliver pending alerts, and exit")
+
+    check = sub.add_parser("check", help="check config.toml and every watchlist")
+    with_config(check)
+
+    match = sub.add_parser("match", help="show the watchlist hits in a text")
+    with_config(match)
+    match.add_argument("--json", action="store_true", help="print a JSON array of hits")
+    match.add_argument("file", nargs="?", default="-", help="a text file, or - for standard input")
+
+    status = sub.add_parser("status", help="show feeds and the outbox")
+    with_config(status)
+    status.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "check":
+            return cmd_check(Path(args.config))
+        config = load_config(Path(args.config))
+        setup_logging(config.log_level, config.log_format)
+        if args.command == "run":
+            return asyncio.run(cmd_run(config, once=args.once))
+        if args.command == "match":
+            return cmd_match(config, args.file, as_json=args.json)
+        if args.command == "status":
+            return cmd_status(config, as_json=args.json)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_PROBLEM
+    except RaqibError as exc:
+        print(f"raqib: {exc}", file=sys.stderr)
+        return EXIT_PROBLEM
+    except KeyboardInterrupt:
+        return 130
+    return EXIT_USAGE
+
+
+def cmd_check(path: Path) -> int:
+    """Print every problem in the config and watchlists, one per line; 1 if any is an error."""
+    problems: list[Problem] = []
+    config: Config | None = None
+    try:
+        config = load_config(path)
+        problems += config.warnings
+    except ConfigError as exc:
+        problems += exc.problems
+    summary = ""
+    if config is not None:
+        watchlists, wl_problems = load_matcher(config)
+        problems += wl_problems
+        _routes, route_problems = build_routes(config, watchlists)
+        problems += route_problems
+        entries = sum(len(wl.entries) for wl in watchlists)
+        summary = (f"{config.path}: {len(config.feeds)} feeds, {len(watchlists)} watchlists "
+                   f"({entries} entries), {len(config.routes)} routes")
+    for problem in problems:
+        print(problem)
+    errors = sum(1 for p in problems if p.severity == "error")
+    warnings = len(problems) - errors
+    if errors:
+        print(f"{errors} error(s), {warnings} warning(s)", file=sys.stderr)
+        return EXIT_PROBLEM
+    print(f"ok: {summary}" + (f"; {warnings} warning(s)" if warnings else ""))
+    return EXIT_OK
+
+
+async def cmd_run(config: Config, *, once: bool) -> int:
+    service = Service(config)
+    try:
+        if once:
+            summary = await service.run_once()
+            log.info("run.once", extra={"fields": asdict(summary)})
+            return EXIT_OK
+        stop = asyncio.Event()
+        install_signal_handlers(stop)
+        await service.run_forever(stop)
+        return EXIT_OK
+    finally:
+        await service.close()
+
+
+def _read_text(file: str) -> str:
+    if file == "-":
+        return sys.stdin.read()
+    try:
+        return Path(file).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RaqibError(f"cannot read {file}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise RaqibError(f"{file} is not UTF-8 text") from None
+
+
+def cmd_match(config: Config, file: str, *, as_json: bool) -> int:
+    watchlists, problems = load_matcher(config)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise ConfigError(errors)
+    hits = Matcher(watchlists).match(_read_text(file))
+    if as_json:
+        print(json.dumps([asdict(h) for h in hits], ensure_ascii=False, indent=2))
+    else:
+        print(format_hits(hits))
+    return EXIT_OK
+
+
+def format_hits(hits: list[Hit]) -> str:
+    if not hits:
+        return "no hits"
+    rows = [("entry", "watchlist", "words in text", "span", "alias", "method", "score")]
+    for h in hits:
+        rows.append((h.entry, h.watchlist, " ".join(h.surface.split()), f"{h.start}-{h.end}",
+                     h.alias, h.method, f"{h.score:.2f}"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    return "\n".join(lines)
+
+
+def cmd_status(config: Config, *, as_json: bool) -> int:
+    from daemon.store import Store
+
+    store = Store.open(config.data_dir, config.database_url)
+    try:
+        now = datetime.now(UTC)
+        feeds = store.feeds()
+        outbox = store.outbox_counts(now - timedelta(hours=24))
+    finally:
+        store.close()
+    if as_json:
+        print(json.dumps({
+            "feeds": [{"name": f.name, "last_poll": f.last_poll_at.isoformat() if f.last_poll_at else None,
+                       "last_ok": f.last_ok_at.isoformat() if f.last_ok_at else None,
+                       "last_error": f.last_error, "items_seen": f.items_seen, "gone": f.gone,
+                       "configured": f.configured, "next_poll": f.next_poll_at.isoformat()}
+                      for f in feeds],
+            "outbox": asdict(outbox)}, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(f"{'feed':30} {'last poll':20} {'items':>6}  state")
+    for f in feeds:
+        when = f.last_poll_at.strftime("%Y-%m-%d %H:%M:%S") if f.last_poll_at else "never"
+        state = "gone (410)" if f.gone else (f"error: {f.last_error}" if f.last_error else "ok")
+        if not f.configured:
+            state += " (no longer configured)"
+        print(f"{f.name[:30]:30} {when:20} {f.items_seen:>6}  {state}")
+    print(f"outbox: {outbox.pending} pending, {outbox.failed} failed, "
+          f"{outbox.sent_since} delivered in the last 24 h")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

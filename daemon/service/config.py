@@ -1,0 +1,338 @@
+"""Reading and checking config.toml. Every problem names the file and the key."""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from daemon.errors import ConfigError, Problem
+from daemon.feeds import FetchLimits
+from daemon.redact import SECRETS, mask_url, secret_parts
+
+DEFAULT_INTERVAL_S = 900
+_DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
+_ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_NAME_RE = re.compile(r"^[^\x00-\x1f]{1,200}$")
+
+_TOP_KEYS = {"daemon", "fetch", "feeds", "watchlists", "routes", "alerts"}
+_DAEMON_KEYS = {"data_dir", "database_url", "interval", "dispatch_every", "poll_deadline",
+                "max_concurrent_polls", "log_level", "log_format", "parse_workers"}
+_FETCH_KEYS = {"connect_timeout", "read_timeout", "total_timeout", "max_bytes", "max_redirects",
+               "user_agent"}
+_FEED_KEYS = {"name", "url", "interval", "enabled"}
+_ROUTE_KEYS = {"name", "notify", "watchlists"}
+_ALERT_KEYS = {"retry_after", "give_up_after", "max_age"}
+
+
+@dataclass(frozen=True, slots=True)
+class FeedConfig:
+    name: str
+    url: str
+    interval_s: int
+
+
+@dataclass(frozen=True, slots=True)
+class RouteConfig:
+    """Which watchlists' hits go to which targets (apprise URLs, or ``console://``)."""
+
+    name: str
+    notify: tuple[str, ...]
+    watchlists: tuple[str, ...] | None  # None: every watchlist
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    path: Path
+    data_dir: Path
+    database_url: str | None
+    feeds: tuple[FeedConfig, ...]
+    watchlist_globs: tuple[str, ...]
+    watchlist_paths: tuple[Path, ...]
+    routes: tuple[RouteConfig, ...]
+    fetch: FetchLimits
+    user_agent: str | None = None
+    default_interval_s: int = DEFAULT_INTERVAL_S
+    dispatch_every_s: float = 5.0
+    poll_deadline_s: float = 120.0
+    max_concurrent_polls: int = 8
+    parse_workers: int = 2
+    log_level: str = "info"
+    log_format: str = "text"
+    retry_after_s: float = 30.0
+    give_up_after_s: float = 86400.0
+    max_age_s: float | None = 3 * 86400.0
+    warnings: tuple[Problem, ...] = field(default=())
+
+
+def parse_duration(value: object) -> float | None:
+    """Seconds from 90, 90.5, "90s", "15m", "2h", "1d"; None if it is not a duration."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value) if value >= 0 else None
+    if isinstance(value, str) and (m := _DURATION_RE.match(value)):
+        return float(m.group(1)) * _UNITS[m.group(2)]
+    return None
+
+
+class _Reader:
+    """Pulls typed values out of the TOML tables and collects problems."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.problems: list[Problem] = []
+
+    def error(self, key: str, message: str) -> None:
+        self.problems.append(Problem(f"{self.path}: {key}", message))
+
+    def warn(self, key: str, message: str) -> None:
+        self.problems.append(Problem(f"{self.path}: {key}", message, "warning"))
+
+    def table(self, raw: dict[str, Any], key: str) -> dict[str, Any]:
+        value = raw.get(key, {})
+        if not isinstance(value, dict):
+            self.error(key, "must be a table")
+            return {}
+        return value
+
+    def unknown(self, raw: dict[str, Any], known: set[str], where: str) -> None:
+        for key in sorted(set(raw) - known):
+            prefix = f"{where}." if where else ""
+            self.error(f"{prefix}{key}", f"unknown key (known: {', '.join(sorted(known))})")
+
+    def duration(self, raw: dict[str, Any], key: str, where: str, default: float,
+                 minimum: float = 0.0) -> float:
+        if key not in raw:
+            return default
+        seconds = parse_duration(raw[key])
+        if seconds is None or seconds < minimum:
+            self.error(f"{where}.{key}", f"must be a duration like 30, \"90s\", \"15m\" or \"2h\""
+                       + (f" of at least {minimum:g} s" if minimum else ""))
+            return default
+        return seconds
+
+    def integer(self, raw: dict[str, Any], key: str, where: str, default: int, minimum: int = 1) -> int:
+        value = raw.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            self.error(f"{where}.{key}", f"must be a whole number of at least {minimum}")
+            return default
+        return value
+
+    def string(self, raw: dict[str, Any], key: str, where: str, default: str | None = None,
+               choices: tuple[str, ...] | None = None) -> str | None:
+        value = raw.get(key, default)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.error(f"{where}.{key}", "must be a non-empty string")
+            return default
+        if choices and value not in choices:
+            self.error(f"{where}.{key}", f"must be one of {', '.join(choices)}")
+            return default
+        return value
+
+
+def expand_env(value: str, where: str, reader: _Reader) -> str | None:
+    """``${NAME}`` in a value is replaced by the environment variable NAME."""
+    missing = [name for name in _ENV_RE.findall(value) if name not in os.environ]
+    if missing:
+        reader.error(where, f"environment variable {missing[0]} is not set")
+        return None
+    return _ENV_RE.sub(lambda m: os.environ[m.group(1)], value)
+
+
+def _load_feeds(raw: object, reader: _Reader, default_interval: float) -> list[FeedConfig]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        reader.error("feeds", "must be an array of tables ([[feeds]])")
+        return []
+    feeds: list[FeedConfig] = []
+    names: set[str] = set()
+    for i, feed in enumerate(raw):
+        where = f"feeds[{i}]"
+        if not isinstance(feed, dict):
+            reader.error(where, "must be a table with name and url")
+            continue
+        reader.unknown(feed, _FEED_KEYS, where)
+        name = feed.get("name")
+        if not isinstance(name, str) or not _NAME_RE.match(name.strip() or "\x00"):
+            reader.error(f"{where}.name", "missing; every feed needs a name (it is shown as the outlet)")
+            continue
+        name = name.strip()
+        where = f"feeds[{i}] ({name})"
+        if name in names:
+            reader.error(f"{where}.name", f"duplicate feed name {name!r}")
+            continue
+        names.add(name)
+        url = feed.get("url")
+        if not isinstance(url, str) or not re.match(r"^https?://[^\s/]+", url.strip()):
+            reader.error(f"{where}.url", "must be an http:// or https:// URL")
+            continue
+        interval = reader.duration(feed, "interval", where, default_interval, minimum=1)
+        enabled = feed.get("enabled", True)
+        if not isinstance(enabled, bool):
+            reader.error(f"{where}.enabled", "must be true or false")
+            continue
+        if enabled:
+            feeds.append(FeedConfig(name, url.strip(), int(interval)))
+    return feeds
+
+
+def _load_routes(raw: object, reader: _Reader) -> list[RouteConfig]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        reader.error("routes", "must be an array of tables ([[routes]])")
+        return []
+    routes: list[RouteConfig] = []
+    names: set[str] = set()
+    for i, route in enumerate(raw):
+        where = f"routes[{i}]"
+        if not isinstance(route, dict):
+            reader.error(where, "must be a table with name and notify")
+            continue
+        reader.unknown(route, _ROUTE_KEYS, where)
+        name = route.get("name")
+        if not isinstance(name, str) or not name.strip():
+            reader.error(f"{where}.name", "missing; every route needs a name")
+            continue
+        where = f"routes[{i}] ({name})"
+        if name in names:
+            reader.error(f"{where}.name", f"duplicate route name {name!r}")
+            continue
+        names.add(name)
+        notify = route.get("notify")
+        if isinstance(notify, str):
+            notify = [notify]
+        if not isinstance(notify, list) or not notify or not all(isinstance(u, str) for u in notify):
+            reader.error(f"{where}.notify", "must be a list of apprise URLs (or \"console://\")")
+            continue
+        urls = []
+        for j, url in enumerate(notify):
+            expanded = expand_env(url.strip(), f"{where}.notify[{j}]", reader)
+            if expanded is None:
+                continue
+            SECRETS.add(secret_parts(expanded))
+            problem = check_target(expanded)
+            if problem:
+                reader.error(f"{where}.notify[{j}]", f"{mask_url(expanded)}: {problem}")
+                continue
+            urls.append(expanded)
+        watchlists = route.get("watchlists")
+        if watchlists is not None and (
+            not isinstance(watchlists, list) or not all(isinstance(w, str) for w in watchlists)
+        ):
+            reader.error(f"{where}.watchlists", "must be a list of watchlist names")
+            continue
+        if urls:
+            routes.append(RouteConfig(name, tuple(urls), tuple(watchlists) if watchlists is not None else None))
+    return routes
+
+
+def check_target(url: str) -> str | None:
+    """Why apprise cannot use this URL, or None if it can."""
+    if url == "console://":
+        return None
+    import apprise  # imported here: it is slow to import and only routes need it
+
+    if "://" not in url:
+        return "not a URL; write it as scheme://… (see the apprise URL list)"
+    if not apprise.Apprise().add(url):
+        return "apprise does not recognise this URL (unknown scheme or missing parts)"
+    return None
+
+
+def _watchlist_paths(raw: dict[str, Any], reader: _Reader, base: Path) -> tuple[list[str], list[Path]]:
+    globs = raw.get("paths", ["watchlists/*.toml"])
+    if isinstance(globs, str):
+        globs = [globs]
+    if not isinstance(globs, list) or not all(isinstance(g, str) for g in globs):
+        reader.error("watchlists.paths", "must be a list of file paths or globs")
+        return [], []
+    paths: list[Path] = []
+    for i, pattern in enumerate(globs):
+        full = pattern if os.path.isabs(pattern) else str(base / pattern)
+        found = sorted(Path(p) for p in glob.glob(full, recursive=True))
+        if not found:
+            reader.warn(f"watchlists.paths[{i}]", f"{pattern!r} matches no file")
+        paths.extend(p for p in found if p not in paths)
+    return globs, paths
+
+
+def load_config(path: Path) -> Config:
+    """Read and check ``path``; raise ConfigError listing every problem found."""
+    path = path.resolve() if path.exists() else path
+    reader = _Reader(path)
+    try:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError([Problem(str(path), "config file not found (give one with --config)")]) from None
+    except OSError as exc:
+        raise ConfigError([Problem(str(path), f"cannot read: {exc.strerror}")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([Problem(str(path), f"invalid TOML: {exc}")]) from None
+    base = path.parent
+    reader.unknown(raw, _TOP_KEYS, "")
+    daemon = reader.table(raw, "daemon")
+    reader.unknown(daemon, _DAEMON_KEYS, "daemon")
+    data_dir = Path(reader.string(daemon, "data_dir", "daemon", "data") or "data")
+    data_dir = data_dir if data_dir.is_absolute() else base / data_dir
+    database_url = reader.string(daemon, "database_url", "daemon")
+    if database_url:
+        database_url = expand_env(database_url, "daemon.database_url", reader)
+        if database_url:
+            SECRETS.add(secret_parts(database_url))
+            if not database_url.startswith(("postgresql", "sqlite")):
+                reader.error("daemon.database_url", "must be a postgresql:// (or sqlite:///) URL")
+    default_interval = reader.duration(daemon, "interval", "daemon", DEFAULT_INTERVAL_S, minimum=1)
+    fetch_raw = reader.table(raw, "fetch")
+    reader.unknown(fetch_raw, _FETCH_KEYS, "fetch")
+    limits = FetchLimits(
+        connect_timeout=reader.duration(fetch_raw, "connect_timeout", "fetch", 10, 0.1),
+        read_timeout=reader.duration(fetch_raw, "read_timeout", "fetch", 20, 0.1),
+        total_timeout=reader.duration(fetch_raw, "total_timeout", "fetch", 45, 0.1),
+        max_bytes=reader.integer(fetch_raw, "max_bytes", "fetch", 5_000_000, 1024),
+        max_redirects=reader.integer(fetch_raw, "max_redirects", "fetch", 5, 0),
+    )
+    watch_raw = reader.table(raw, "watchlists")
+    reader.unknown(watch_raw, {"paths"}, "watchlists")
+    globs, paths = _watchlist_paths(watch_raw, reader, base)
+    alerts_raw = reader.table(raw, "alerts")
+    reader.unknown(alerts_raw, _ALERT_KEYS, "alerts")
+    config = Config(
+        path=path,
+        data_dir=data_dir,
+        database_url=database_url,
+        feeds=tuple(_load_feeds(raw.get("feeds"), reader, default_interval)),
+        watchlist_globs=tuple(globs),
+        watchlist_paths=tuple(paths),
+        routes=tuple(_load_routes(raw.get("routes"), reader)),
+        fetch=limits,
+        user_agent=reader.string(fetch_raw, "user_agent", "fetch"),
+        default_interval_s=int(default_interval),
+        dispatch_every_s=reader.duration(daemon, "dispatch_every", "daemon", 5.0, 0.1),
+        poll_deadline_s=reader.duration(daemon, "poll_deadline", "daemon", 120.0, 1.0),
+        max_concurrent_polls=reader.integer(daemon, "max_concurrent_polls", "daemon", 8),
+        parse_workers=reader.integer(daemon, "parse_workers", "daemon", 2),
+        log_level=reader.string(daemon, "log_level", "daemon", "info",
+                                ("debug", "info", "warning", "error")) or "info",
+        log_format=reader.string(daemon, "log_format", "daemon", "text", ("text", "json")) or "text",
+        retry_after_s=reader.duration(alerts_raw, "retry_after", "alerts", 30.0, 1.0),
+        give_up_after_s=reader.duration(alerts_raw, "give_up_after", "alerts", 86400.0, 1.0),
+        max_age_s=reader.duration(alerts_raw, "max_age", "alerts", 3 * 86400.0, 0.0) or None,
+        warnings=tuple(p for p in reader.problems if p.severity == "warning"),
+    )
+    if config.poll_deadline_s < limits.total_timeout:
+        reader.warn("daemon.poll_deadline", "is shorter than fetch.total_timeout; fetches will be cut by it")
+    errors = [p for p in reader.problems if p.severity == "error"]
+    if errors:
+        raise ConfigError(reader.problems)
+    return config

@@ -1,0 +1,213 @@
+"""Running Raqib: once, or as a daemon driven by APScheduler.
+
+The schedule lives in the store: each feed row has its own ``next_poll_at``. APScheduler
+(in-memory, UTC) runs only two small jobs: the dispatcher, which every ``dispatch_every``
+seconds leases the feeds that are due and starts their polls under a concurrency limit,
+and the outbox sender. A feed is never polled twice at once: the in-process table of
+running polls and the lease in the store (for other processes) both prevent it. Each poll
+runs under ``poll_deadline``.
+
+Shutdown (SIGTERM, SIGINT): the scheduler is paused, running polls and sends get
+``SHUTDOWN_GRACE_S`` seconds to finish, what is left is cancelled (a cancelled poll gives
+its lease back and stores nothing half-done: items and their alerts are written in one
+transaction), then the store is closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from daemon.alerts import CONSOLE, Route, Sender
+from daemon.errors import ConfigError, Problem
+from daemon.feeds import ParserPool, make_client
+from daemon.feeds._fetch import USER_AGENT
+from daemon.pipeline import Pipeline, PollReport
+from daemon.service.config import Config
+from daemon.store import FeedSpec, Store
+from daemon.watch import Matcher, Watchlist, load_watchlists
+
+log = logging.getLogger("raqib.service")
+
+SHUTDOWN_GRACE_S = 8.0
+SEND_EVERY_S = 2.0
+
+
+def load_matcher(config: Config) -> tuple[list[Watchlist], list[Problem]]:
+    """The configured watchlists, and every problem in them."""
+    result = load_watchlists(list(config.watchlist_paths))
+    return result.watchlists, result.problems
+
+
+def build_routes(config: Config, watchlists: list[Watchlist]) -> tuple[list[Route], list[Problem]]:
+    """Routes from the config; with none configured, one that prints to the console."""
+    known = {wl.name for wl in watchlists}
+    problems = []
+    routes = []
+    for i, rc in enumerate(config.routes):
+        for name in rc.watchlists or ():
+            if name not in known:
+                problems.append(Problem(
+                    f"{config.path}: routes[{i}] ({rc.name}).watchlists",
+                    f"no watchlist named {name!r} (loaded: {', '.join(sorted(known)) or 'none'})"))
+        routes.append(Route(rc.name, rc.notify, frozenset(rc.watchlists) if rc.watchlists is not None else None))
+    if not config.routes:
+        routes.append(Route("console", (CONSOLE,), None))
+    return routes, problems
+
+
+@dataclass(frozen=True, slots=True)
+class OnceSummary:
+    polled: int
+    failed: int
+    new_items: int
+    alerts: int
+    sent: int
+
+
+class Service:
+    """Everything a running Raqib holds."""
+
+    def __init__(self, config: Config):
+        watchlists, problems = load_matcher(config)
+        routes, route_problems = build_routes(config, watchlists)
+        problems += route_problems
+        if any(p.severity == "error" for p in problems):
+            raise ConfigError(problems)
+        for p in problems:
+            log.warning("config.warning", extra={"fields": {"problem": str(p)}})
+        self.config = config
+        self.owner = f"{socket.gethostname()}:{os.getpid()}"
+        self.store = Store.open(config.data_dir, config.database_url)
+        self.matcher = Matcher(watchlists)
+        self.routes = routes
+        self.client = make_client(config.fetch, config.user_agent or USER_AGENT)
+        self.parser = ParserPool(workers=config.parse_workers)
+        self.pipeline = Pipeline(
+            self.store, self.matcher, routes, client=self.client, parser=self.parser,
+            limits=config.fetch, poll_deadline_s=config.poll_deadline_s,
+            max_age_s=config.max_age_s,
+        )
+        self.sender = Sender(self.store, routes, retry_after_s=config.retry_after_s,
+                             give_up_after_s=config.give_up_after_s)
+        self._polls: dict[str, asyncio.Task[PollReport]] = {}
+        self._sending: asyncio.Task[int] | None = None
+        self._lease = timedelta(seconds=config.poll_deadline_s + 30)
+        self.store.sync_feeds([FeedSpec(f.name, f.url, f.interval_s) for f in config.feeds],
+                              datetime.now(UTC))
+        log.info("service.ready", extra={"fields": {
+            "feeds": len(config.feeds), "watchlists": len(watchlists),
+            "entries": len(self.matcher.entries), "routes": len(routes),
+            "store": "postgresql" if config.database_url else str(config.data_dir)}})
+
+    async def close(self) -> None:
+        await self.client.aclose()
+        self.parser.close()
+        self.store.close()
+
+    # --- once ---------------------------------------------------------------------------
+
+    async def run_once(self) -> OnceSummary:
+        """Poll every configured feed once, then try every pending delivery once."""
+        names = [f.name for f in self.config.feeds]
+        feeds = self.store.claim_due_feeds(datetime.now(UTC), self.owner, max(1, len(names)),
+                                           self._lease, names=names)
+        skipped = set(names) - {f.name for f in feeds}
+        for name in sorted(skipped):
+            log.warning("feed.skipped", extra={"fields": {
+                "feed": name, "reason": "gone (HTTP 410) or being polled by another process"}})
+        limit = asyncio.Semaphore(self.config.max_concurrent_polls)
+
+        async def poll(feed: Any) -> PollReport:
+            async with limit:
+                return await self.pipeline.poll(feed)
+
+        reports = await asyncio.gather(*(poll(f) for f in feeds))
+        sent = await self.sender.deliver_due(ignore_backoff=True)
+        return OnceSummary(
+            polled=len(reports), failed=sum(1 for r in reports if r.error),
+            new_items=sum(r.ingest.new for r in reports),
+            alerts=sum(r.ingest.alerts for r in reports), sent=sent,
+        )
+
+    # --- daemon -------------------------------------------------------------------------
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        scheduler = AsyncIOScheduler(timezone="UTC")
+        common: dict[str, Any] = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
+        scheduler.add_job(self._dispatch, "interval", seconds=self.config.dispatch_every_s,
+                          id="dispatch", next_run_time=datetime.now(UTC), **common)
+        scheduler.add_job(self._kick_sender, "interval", seconds=SEND_EVERY_S, id="outbox", **common)
+        scheduler.start()
+        log.info("daemon.started", extra={"fields": {"owner": self.owner}})
+        try:
+            await stop.wait()
+        finally:
+            scheduler.pause()
+            await self._drain()
+            scheduler.shutdown(wait=False)
+            log.info("daemon.stopped", extra={"fields": {"owner": self.owner}})
+
+    async def _drain(self) -> None:
+        tasks: list[asyncio.Task[Any]] = list(self._polls.values())
+        if self._sending is not None and not self._sending.done():
+            tasks.append(self._sending)
+        if not tasks:
+            return
+        log.info("daemon.draining", extra={"fields": {"tasks": len(tasks), "grace_s": SHUTDOWN_GRACE_S}})
+        _done, pending = await asyncio.wait(tasks, timeout=SHUTDOWN_GRACE_S)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+            log.warning("daemon.abandoned", extra={"fields": {"tasks": len(pending)}})
+
+    async def _dispatch(self) -> None:
+        free = self.config.max_concurrent_polls - len(self._polls)
+        if free <= 0:
+            return
+        try:
+            feeds = self.store.claim_due_feeds(datetime.now(UTC), self.owner, free, self._lease)
+        except Exception as exc:  # the database may be away for a moment; try next round
+            log.error("dispatch.failed", extra={"fields": {"error": str(exc)}})
+            return
+        for feed in feeds:
+            if feed.name in self._polls:
+                continue
+            self._spawn_poll(feed)
+
+    def _spawn_poll(self, feed: Any) -> None:
+        task = asyncio.create_task(self._poll(feed), name=f"poll:{feed.name}")
+        self._polls[feed.name] = task
+        task.add_done_callback(lambda _t, name=feed.name: self._polls.pop(name, None))
+
+    async def _poll(self, feed: Any) -> PollReport:
+        report = await self.pipeline.poll(feed)
+        if report.ingest.alerts:
+            await self._kick_sender()
+        return report
+
+    async def _kick_sender(self) -> None:
+        if self._sending is None or self._sending.done():
+            self._sending = asyncio.create_task(self._send(), name="outbox")
+
+    async def _send(self) -> int:
+        try:
+            return await self.sender.deliver_due()
+        except Exception as exc:
+            log.error("outbox.failed", extra={"fields": {"error": str(exc)}})
+            return 0
+
+
+def install_signal_handlers(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)

@@ -1,0 +1,51 @@
+"""Normalization and tokenization of Arabic and Latin text.
+
+The same rules apply to article text and to watchlist names, so both meet in one form.
+Each character of the original text is handled in this order:
+
+1. Arabic presentation forms (ﻻ, ﺍ …) are decomposed to their base letters (NFKC).
+2. Removed wherever they stand, without splitting a word: harakat, shadda, sukun and
+   dagger alef; Quranic marks; tatweel (ـ); zero-width and directional marks (U+200B–200F,
+   U+202A–202E, U+2066–2069, U+061C, BOM, soft hyphen); apostrophes and ʿ ʾ ‘ ’ of Latin
+   transliteration ("Bza'a" → "bzaa").
+3. Arabic letters: أ إ آ ٱ → ا; ى ی ئ → ي; ة ۀ ہ ھ → ه; ؤ → و; Persian and Urdu
+   ک گ → ك, ڤ → ف, پ → ب, چ → ج, ژ → ز.
+4. Arabic-Indic and Persian digits → 0–9.
+5. Latin letters: lower-cased, accents and dots removed (Ḥ → h, é → e, ø → o).
+6. Anything else — spaces, Arabic and Latin punctuation, quotes (“ ” « »), hyphens —
+   separates words. A switch between Arabic letters and Latin letters/digits also does.
+
+On top of the normalized words, ``text_readings`` lists how a word of running text may
+be read (proclitics و ف ب ك ل and the article ال taken off: بالتنف → article + تنف;
+kunya case forms أبي / أبا → أبو), ``name_reading`` how a watchlist name's word is read
+(article only), and ``split_joined`` finds compounds written as one word (أبوالعمرين,
+عبدالرحمن).
+"""
+
+from daemon.text._normalize import ARABIC, LATIN, Token, normalize, tokenize
+from daemon.text._words import (
+    LATIN_ARTICLES,
+    PURE_CLITICS,
+    Reading,
+    joins,
+    name_reading,
+    split_article,
+    split_joined,
+    text_readings,
+)
+
+__all__ = [
+    "ARABIC",
+    "LATIN",
+    "LATIN_ARTICLES",
+    "PURE_CLITICS",
+    "Reading",
+    "Token",
+    "joins",
+    "name_reading",
+    "normalize",
+    "split_article",
+    "split_joined",
+    "text_readings",
+    "tokenize",
+]

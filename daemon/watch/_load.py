@@ -1,0 +1,173 @@
+"""Loading watchlist TOML files into plain data, with problems named by file and key."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from daemon.errors import Problem
+from daemon.text import LATIN_ARTICLES, PURE_CLITICS, tokenize
+
+KINDS = ("person", "place", "organization", "other")
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+_ENTRY_KEYS = {"id", "kind", "names", "context", "exclude", "fuzzy", "notes", "tags"}
+_FILE_KEYS = {"name", "description", "entries", "defaults"}
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One thing an operator watches for: a person, a place, an organization."""
+
+    id: str
+    kind: str
+    names: tuple[str, ...]
+    watchlist: str
+    context: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    fuzzy: bool = True
+    tags: tuple[str, ...] = ()
+    notes: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Watchlist:
+    name: str
+    path: str
+    entries: tuple[Entry, ...]
+    description: str = ""
+
+
+@dataclass(slots=True)
+class LoadResult:
+    watchlists: list[Watchlist] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+
+def _string_list(value: object, where: str, problems: list[Problem]) -> tuple[str, ...] | None:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        problems.append(Problem(where, "must be a list of strings"))
+        return None
+    return tuple(v.strip() for v in value if v.strip())
+
+
+def name_words(name: str) -> list[str]:
+    """The words of a name that take part in matching (articles and bare clitics left out)."""
+    return [
+        t.norm
+        for t in tokenize(name)
+        if not (t.script != "ar" and t.norm in LATIN_ARTICLES) and t.norm not in PURE_CLITICS
+    ]
+
+
+def _load_entry(raw: object, where: str, watchlist: str, defaults: dict[str, object],
+                problems: list[Problem]) -> Entry | None:
+    if not isinstance(raw, dict):
+        problems.append(Problem(where, "must be a table with id, kind and names"))
+        return None
+    for key in sorted(set(raw) - _ENTRY_KEYS):
+        problems.append(Problem(f"{where}.{key}", f"unknown key (known: {', '.join(sorted(_ENTRY_KEYS))})"))
+    entry_id = raw.get("id")
+    if not isinstance(entry_id, str) or not _ID_RE.match(entry_id):
+        problems.append(Problem(f"{where}.id", "must be a lowercase id of letters, digits, '-', '_' or '.'"))
+        return None
+    where = f"{where} ({entry_id})"
+    kind = raw.get("kind", defaults.get("kind", "other"))
+    if kind not in KINDS:
+        problems.append(Problem(f"{where}.kind", f"must be one of {', '.join(KINDS)}, not {kind!r}"))
+        return None
+    names = _string_list(raw.get("names"), f"{where}.names", problems)
+    if names is None:
+        return None
+    if not names:
+        problems.append(Problem(f"{where}.names", "needs at least one name"))
+        return None
+    for name in names:
+        if not name_words(name):
+            problems.append(Problem(f"{where}.names", f"{name!r} has no letters or digits to match"))
+            return None
+    lists: dict[str, tuple[str, ...]] = {}
+    for key in ("context", "exclude", "tags"):
+        value = _string_list(raw.get(key, defaults.get(key, [])), f"{where}.{key}", problems)
+        if value is None:
+            return None
+        lists[key] = value
+    fuzzy = raw.get("fuzzy", defaults.get("fuzzy", True))
+    if not isinstance(fuzzy, bool):
+        problems.append(Problem(f"{where}.fuzzy", "must be true or false"))
+        return None
+    notes = raw.get("notes", "")
+    return Entry(
+        id=entry_id, kind=str(kind), names=names, watchlist=watchlist,
+        context=lists["context"], exclude=lists["exclude"], fuzzy=fuzzy,
+        tags=lists["tags"], notes=notes if isinstance(notes, str) else "",
+    )
+
+
+def load_watchlist(path: Path, problems: list[Problem]) -> Watchlist | None:
+    """Read one watchlist file; append what is wrong with it to ``problems``."""
+    where = str(path)
+    try:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except OSError as exc:
+        problems.append(Problem(where, f"cannot read: {exc.strerror or exc}"))
+        return None
+    except tomllib.TOMLDecodeError as exc:
+        problems.append(Problem(where, f"invalid TOML: {exc}"))
+        return None
+    for key in sorted(set(raw) - _FILE_KEYS):
+        problems.append(Problem(f"{where}: {key}", "unknown key (known: name, description, defaults, entries)"))
+    name = raw.get("name")
+    if not isinstance(name, str) or not name.strip():
+        problems.append(Problem(f"{where}: name", "missing; give the watchlist a name"))
+        return None
+    defaults = raw.get("defaults", {})
+    if not isinstance(defaults, dict):
+        problems.append(Problem(f"{where}: defaults", "must be a table"))
+        defaults = {}
+    raw_entries = raw.get("entries", [])
+    if not isinstance(raw_entries, list):
+        problems.append(Problem(f"{where}: entries", "must be an array of tables ([[entries]])"))
+        return None
+    entries: list[Entry] = []
+    seen: set[str] = set()
+    for i, raw_entry in enumerate(raw_entries):
+        entry = _load_entry(raw_entry, f"{where}: entries[{i}]", name, defaults, problems)
+        if entry is None:
+            continue
+        if entry.id in seen:
+            problems.append(Problem(f"{where}: entries[{i}].id", f"duplicate id {entry.id!r}"))
+            continue
+        seen.add(entry.id)
+        entries.append(entry)
+    if not entries:
+        problems.append(Problem(f"{where}: entries", "no entries", "warning"))
+    desc = raw.get("description", "")
+    return Watchlist(name=name, path=where, entries=tuple(entries),
+                     description=desc if isinstance(desc, str) else "")
+
+
+def load_watchlists(paths: list[Path]) -> LoadResult:
+    """Load every file; a bad file is reported and skipped, the others still load."""
+    result = LoadResult()
+    names: dict[str, str] = {}
+    for path in paths:
+        wl = load_watchlist(path, result.problems)
+        if wl is None:
+            continue
+        if wl.name in names:
+            result.problems.append(
+                Problem(f"{path}: name", f"watchlist {wl.name!r} is also defined in {names[wl.name]}")
+            )
+            continue
+        names[wl.name] = str(path)
+        result.watchlists.append(wl)
+    return result

@@ -1,0 +1,222 @@
+"""Real servers on 127.0.0.1 for the tests: a feed server, an SMTP server, a webhook receiver."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import gzip
+import hashlib
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+
+@dataclass
+class Resource:
+    body: bytes
+    content_type: str = "application/rss+xml; charset=utf-8"
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    conditional: bool = True  # answer 304 to a matching If-None-Match
+    gzip: bool = False
+    drip_seconds: float = 0.0  # send the body one byte at a time over this long
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class FeedServer:
+    """Serves feeds from ``resources`` (path -> Resource); records every request."""
+
+    def __init__(self) -> None:
+        self.resources: dict[str, Resource] = {}
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        self.lock = threading.Lock()
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                with owner.lock:
+                    owner.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
+                    res = owner.resources.get(self.path)
+                if res is None:
+                    self.send_error(404)
+                    return
+                if res.status in (301, 302, 307, 308):
+                    self.send_response(res.status)
+                    for k, v in res.headers.items():
+                        self.send_header(k, v)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                if res.status != 200:
+                    self.send_response(res.status)
+                    for k, v in res.headers.items():
+                        self.send_header(k, v)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                etag = '"' + hashlib.sha1(res.body).hexdigest()[:16] + '"'
+                if res.conditional and self.headers.get("If-None-Match") == etag:
+                    self.send_response(304)
+                    self.send_header("ETag", etag)
+                    self.end_headers()
+                    return
+                body = gzip.compress(res.body) if res.gzip else res.body
+                self.send_response(200)
+                self.send_header("Content-Type", res.content_type)
+                if res.conditional:
+                    self.send_header("ETag", etag)
+                if res.gzip:
+                    self.send_header("Content-Encoding", "gzip")
+                for k, v in res.headers.items():
+                    self.send_header(k, v)
+                if not res.drip_seconds:
+                    self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                try:
+                    if res.drip_seconds:
+                        step = res.drip_seconds / max(1, len(body))
+                        for i in range(len(body)):
+                            self.wfile.write(body[i : i + 1])
+                            self.wfile.flush()
+                            time.sleep(step)
+                    else:
+                        self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+        self.httpd = _Server(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def requests_for(self, path: str) -> list[dict[str, str]]:
+        with self.lock:
+            return [h for p, h in self.requests if p == path]
+
+    def start(self) -> FeedServer:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class WebhookReceiver:
+    """Accepts POSTs (apprise json://) and keeps their JSON bodies. ``statuses`` is a queue
+    of status codes to answer with; 200 once it is empty."""
+
+    def __init__(self) -> None:
+        self.received: list[dict[str, Any]] = []
+        self.statuses: list[int] = []
+        self.attempts = 0
+        self.lock = threading.Lock()
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("Content-Length", "0"))
+                raw = self.rfile.read(length)
+                with owner.lock:
+                    owner.attempts += 1
+                    status = owner.statuses.pop(0) if owner.statuses else 200
+                    if status == 200:
+                        owner.received.append(json.loads(raw.decode("utf-8")))
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.httpd = _Server(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def url(self, path: str = "/hook") -> str:
+        return f"json://127.0.0.1:{self.port}{path}"
+
+    def start(self) -> WebhookReceiver:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class _MailSink:
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        msg = email.message_from_bytes(envelope.original_content or envelope.content,
+                                       policy=email.policy.default)
+        with self.lock:
+            self.messages.append(msg)  # type: ignore[arg-type]
+        return "250 OK"
+
+
+class SMTPServer:
+    """aiosmtpd on 127.0.0.1; ``messages`` holds every message received, parsed."""
+
+    def __init__(self) -> None:
+        self.sink = _MailSink()
+        self.port = free_port()
+        self.controller = Controller(self.sink, hostname="127.0.0.1", port=self.port)
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        with self.sink.lock:
+            return list(self.sink.messages)
+
+    def url(self, to: str = "analyst@example.org") -> str:
+        return (f"mailto://127.0.0.1:{self.port}?mode=insecure&from=raqib@example.org"
+                f"&to={to}")
+
+    def start(self) -> SMTPServer:
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 20.0, interval: float = 0.1) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()
+
+
+def text_of(msg: EmailMessage) -> str:
+    """The plain-text body of a received message."""
+    part = msg.get_body(preferencelist=("plain", "html"))
+    assert part is not None, "message has no text body"
+    return part.get_content()

@@ -1,0 +1,205 @@
+"""Feeds in, alerts out: the raqib command against a real feed server, SMTP server and
+webhook receiver on 127.0.0.1."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.conftest import ROOT, raqib
+from tests.feedgen import FeedItem, atom, recent, rss1, rss2
+from tests.servers import FeedServer, Resource, SMTPServer, WebhookReceiver, text_of, wait_for
+
+WATCHLIST = """
+name = "test-places"
+[[entries]]
+id = "al-tanf"
+kind = "place"
+names = ["التنف", "al-Tanf"]
+"""
+
+STRIKE = FeedItem(
+    title="غارة قرب قاعدة التنف على الحدود",
+    text="قالت مصادر محلية إن طائرات مسيّرة قصفت رتلاً بالقرب من قاعدة التنف فجر اليوم.",
+    link="http://news.example.org/2026/strike-tanf?utm_source=rss",
+    guid="strike-tanf-1",
+    published=recent(20),
+)
+WEATHER = FeedItem(
+    title="أمطار غزيرة في الساحل",
+    text="توقعت الأرصاد الجوية هطول أمطار غزيرة على المناطق الساحلية.",
+    link="http://news.example.org/2026/weather",
+    guid="weather-1",
+    published=recent(25),
+)
+MARKET = FeedItem(
+    title="Fuel prices rise in Damascus markets",
+    text="Traders said prices rose for the third week.",
+    link="http://en.example.org/fuel",
+    guid="urn:en:fuel",
+    published=recent(15),
+)
+
+
+def write_config(tmp: Path, feeds: FeedServer, routes: str, extra: str = "") -> Path:
+    (tmp / "watchlists").mkdir(exist_ok=True)
+    (tmp / "watchlists" / "test-places.toml").write_text(WATCHLIST, encoding="utf-8")
+    config = tmp / "config.toml"
+    config.write_text(f"""
+[daemon]
+data_dir = "data"
+dispatch_every = "0.2s"
+{extra}
+
+[[feeds]]
+name = "Arabic outlet"
+url = "{feeds.url('/ar.xml')}"
+interval = "1s"
+
+[[feeds]]
+name = "English outlet"
+url = "{feeds.url('/en.atom')}"
+interval = "1s"
+
+[[feeds]]
+name = "RDF outlet"
+url = "{feeds.url('/rdf.xml')}"
+interval = "1s"
+
+[watchlists]
+paths = ["watchlists/*.toml"]
+
+{routes}
+""", encoding="utf-8")
+    return config
+
+
+def serve_defaults(feeds: FeedServer) -> None:
+    feeds.resources["/ar.xml"] = Resource(rss2([STRIKE, WEATHER], "Arabic outlet"))
+    feeds.resources["/en.atom"] = Resource(atom([MARKET]), "application/atom+xml")
+    feeds.resources["/rdf.xml"] = Resource(rss1([WEATHER]), "application/rdf+xml")
+
+
+def routes_for(smtp: SMTPServer, hook: WebhookReceiver) -> str:
+    return f"""
+[[routes]]
+name = "analysts"
+notify = ["{smtp.url()}", "{hook.url()}"]
+"""
+
+
+def test_run_once_sends_one_email_and_one_webhook_for_the_matching_item(
+        tmp_path: Path, feed_server: FeedServer, smtp_server: SMTPServer,
+        webhook: WebhookReceiver) -> None:
+    serve_defaults(feed_server)
+    config = write_config(tmp_path, feed_server, routes_for(smtp_server, webhook))
+
+    done = raqib("run", "--once", "--config", str(config))
+
+    assert done.returncode == 0, done.stderr
+    assert wait_for(lambda: len(smtp_server.messages) >= 1, timeout=5)
+    assert len(smtp_server.messages) == 1
+    msg = smtp_server.messages[0]
+    body = text_of(msg)
+    assert "التنف" in str(msg["Subject"])
+    assert STRIKE.title in body
+    assert "Arabic outlet" in body
+    assert "news.example.org/2026/strike-tanf" in body
+    assert "“التنف”" in body  # the words that matched, as they stand
+    assert WEATHER.title not in body and MARKET.title not in body
+    assert len(webhook.received) == 1
+    assert STRIKE.title in webhook.received[0]["message"]
+    assert "التنف" in webhook.received[0]["title"]
+
+
+def test_second_run_over_unchanged_feeds_sends_nothing_and_uses_conditional_get(
+        tmp_path: Path, feed_server: FeedServer, smtp_server: SMTPServer,
+        webhook: WebhookReceiver) -> None:
+    serve_defaults(feed_server)
+    config = write_config(tmp_path, feed_server, routes_for(smtp_server, webhook))
+    assert raqib("run", "--once", "--config", str(config)).returncode == 0
+    assert wait_for(lambda: len(smtp_server.messages) == 1, timeout=5)
+
+    again = raqib("run", "--once", "--config", str(config))
+
+    assert again.returncode == 0, again.stderr
+    time.sleep(0.5)
+    assert len(smtp_server.messages) == 1
+    assert len(webhook.received) == 1
+    second = feed_server.requests_for("/ar.xml")[1]
+    assert second.get("if-none-match"), "the second poll must be a conditional GET"
+    assert "status=not-modified" in again.stderr
+
+
+def test_daemon_polls_on_its_own_and_stops_cleanly_on_sigterm(
+        tmp_path: Path, feed_server: FeedServer, smtp_server: SMTPServer,
+        webhook: WebhookReceiver) -> None:
+    serve_defaults(feed_server)
+    config = write_config(tmp_path, feed_server, routes_for(smtp_server, webhook))
+    proc = subprocess.Popen([sys.executable, "-m", "daemon", "run", "--config", str(config)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert wait_for(lambda: len(smtp_server.messages) == 1, timeout=30)
+        later = FeedItem(title="اشتباكات في محيط التنف", text="تجددت الاشتباكات مساء اليوم.",
+                         link="http://news.example.org/2026/clashes", guid="clashes-2",
+                         published=recent(1))
+        feed_server.resources["/ar.xml"] = Resource(rss2([later, STRIKE, WEATHER]))
+        assert wait_for(lambda: len(smtp_server.messages) == 2, timeout=30)
+        polls_before = len(feed_server.requests_for("/ar.xml"))
+        assert wait_for(lambda: len(feed_server.requests_for("/ar.xml")) > polls_before + 1, timeout=15), \
+            "the daemon keeps polling on the feed's interval"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "daemon.stopped" in err
+    assert [text_of(m).splitlines()[0] for m in smtp_server.messages] == [STRIKE.title, later.title]
+
+    restarted = raqib("run", "--once", "--config", str(config))
+
+    assert restarted.returncode == 0, restarted.stderr
+    time.sleep(0.5)
+    assert len(smtp_server.messages) == 2, "a restart never sends an alert again"
+    assert len(webhook.received) == 2
+
+
+def test_without_routes_alerts_are_printed_to_the_console(tmp_path: Path, feed_server: FeedServer) -> None:
+    serve_defaults(feed_server)
+    config = write_config(tmp_path, feed_server, routes="")
+
+    done = raqib("run", "--once", "--config", str(config))
+
+    assert done.returncode == 0, done.stderr
+    assert STRIKE.title in done.stdout
+    assert "“التنف”" in done.stdout
+    assert WEATHER.title not in done.stdout
+
+
+def test_one_broken_feed_does_not_stop_the_others(tmp_path: Path, feed_server: FeedServer) -> None:
+    serve_defaults(feed_server)
+    feed_server.resources["/en.atom"] = Resource(b"", status=500)
+    feed_server.resources["/rdf.xml"] = Resource(b"<html><body>not a feed</body></html>", "text/html")
+    config = write_config(tmp_path, feed_server, routes="")
+
+    done = raqib("run", "--once", "--config", str(config))
+
+    assert done.returncode == 0, done.stderr
+    assert STRIKE.title in done.stdout
+    assert 'feed="English outlet"' in done.stderr and "HTTP 500" in done.stderr
+    status = raqib("status", "--config", str(config))
+    assert "HTTP 500" in status.stdout
+    assert "Arabic outlet" in status.stdout
+
+
+def test_invalid_config_exits_non_zero_with_one_line_naming_the_key(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[[feeds]]\nname = "x"\nurl = "ftp://example.org/feed"\n', encoding="utf-8")
+
+    done = raqib("run", "--once", "--config", str(config))
+
+    assert done.returncode == 1
+    assert f"{config}: feeds[0] (x).url: error: must be an http:// or https:// URL" in done.stderr
+    assert "Traceback" not in done.stderr
