@@ -2,11 +2,14 @@ from __future__ import annotations
 
 import os
 import subprocess
+import uuid
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from sqlalchemy import create_engine, text
 
 from tests.servers import FeedServer, SMTPServer, WebhookReceiver
 
@@ -49,3 +52,32 @@ def shared_path(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is not here (shared material is only on development machines)")
     return path
+
+
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database on the machine's own server, dropped afterwards.
+    Skips where no server runs, except in CI, where that is a failure."""
+    name = f"raqib_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        admin.dispose()
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"PostgreSQL on 127.0.0.1:5432 is not reachable: {exc}")
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    yield from postgres_database()

@@ -203,3 +203,22 @@ def test_invalid_config_exits_non_zero_with_one_line_naming_the_key(tmp_path: Pa
     assert done.returncode == 1
     assert f"{config}: feeds[0] (x).url: error: must be an http:// or https:// URL" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_run_once_on_postgresql_sends_once(tmp_path: Path, feed_server: FeedServer,
+                                           smtp_server: SMTPServer, webhook: WebhookReceiver,
+                                           postgres_url: str) -> None:
+    serve_defaults(feed_server)
+    config = write_config(tmp_path, feed_server, routes_for(smtp_server, webhook),
+                          extra=f'database_url = "{postgres_url}"')
+
+    first = raqib("run", "--once", "--config", str(config))
+    second = raqib("run", "--once", "--config", str(config))
+
+    assert first.returncode == 0, first.stderr
+    assert second.returncode == 0, second.stderr
+    assert wait_for(lambda: len(smtp_server.messages) == 1, timeout=5)
+    time.sleep(0.5)
+    assert len(smtp_server.messages) == 1
+    assert len(webhook.received) == 1
+    assert not (tmp_path / "data").exists(), "with database_url nothing is written to data_dir"

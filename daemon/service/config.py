@@ -283,7 +283,8 @@ def load_config(path: Path) -> Config:
     reader.unknown(raw, _TOP_KEYS, "")
     daemon = reader.table(raw, "daemon")
     reader.unknown(daemon, _DAEMON_KEYS, "daemon")
-    data_dir = Path(reader.string(daemon, "data_dir", "daemon", "data") or "data")
+    data_dir = Path(os.environ.get("RAQIB_DATA_DIR")
+                    or reader.string(daemon, "data_dir", "daemon", "data") or "data")
     data_dir = data_dir if data_dir.is_absolute() else base / data_dir
     database_url = reader.string(daemon, "database_url", "daemon")
     if database_url:

@@ -1,0 +1,162 @@
+"""config.toml and watchlists: every problem is one line naming the file and key."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import ROOT, raqib
+
+GOOD_WATCHLIST = """
+name = "places"
+[[entries]]
+id = "homs"
+kind = "place"
+names = ["حمص", "Homs"]
+"""
+
+
+def write(tmp: Path, config: str, watchlists: dict[str, str] | None = None) -> Path:
+    (tmp / "watchlists").mkdir(exist_ok=True)
+    for name, text in (watchlists or {"places.toml": GOOD_WATCHLIST}).items():
+        (tmp / "watchlists" / name).write_text(text, encoding="utf-8")
+    path = tmp / "config.toml"
+    path.write_text(config, encoding="utf-8")
+    return path
+
+
+def test_shipped_config_passes_check() -> None:
+    done = raqib("check", "--config", str(ROOT / "config.toml"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.strip().splitlines()[-1].startswith("ok: ")
+
+
+def test_config_without_feeds_or_routes_is_valid(tmp_path: Path) -> None:
+    path = write(tmp_path, "")
+    done = raqib("check", "--config", str(path))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "0 feeds, 1 watchlists (1 entries), 0 routes" in done.stdout
+
+
+def test_every_problem_is_reported_on_its_own_line(tmp_path: Path) -> None:
+    path = write(tmp_path, """
+[daemon]
+interval = "soon"
+colour = "blue"
+
+[[feeds]]
+name = "a"
+url = "not a url"
+
+[[feeds]]
+url = "https://example.org/feed"
+
+[[routes]]
+name = "team"
+notify = ["nosuchscheme://x"]
+""")
+    done = raqib("check", "--config", str(path))
+    assert done.returncode == 1
+    lines = done.stdout.strip().splitlines()
+    assert f"{path}: daemon.interval: error: must be a duration like 30, \"90s\", \"15m\" or \"2h\" of at least 1 s" in lines
+    assert any(line.startswith(f"{path}: daemon.colour: error: unknown key") for line in lines)
+    assert f"{path}: feeds[0] (a).url: error: must be an http:// or https:// URL" in lines
+    assert any(line.startswith(f"{path}: feeds[1].name: error: missing") for line in lines)
+    assert any(line.startswith(f"{path}: routes[0] (team).notify[0]: error:") for line in lines)
+    assert "Traceback" not in done.stderr
+
+
+def test_invalid_toml_names_the_file_and_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "[daemon\n")
+    done = raqib("check", "--config", str(path))
+    assert done.returncode == 1
+    assert str(path) in done.stdout and "invalid TOML" in done.stdout and "line 1" in done.stdout
+
+
+def test_watchlist_problems_name_the_file_and_entry(tmp_path: Path) -> None:
+    path = write(tmp_path, "", {
+        "bad.toml": """
+name = "bad"
+[[entries]]
+id = "x"
+kind = "planet"
+names = ["X"]
+[[entries]]
+id = "y"
+kind = "place"
+names = []
+[[entries]]
+id = "Not An Id"
+names = ["z"]
+""",
+        "dup.toml": 'name = "places"\n[[entries]]\nid = "a"\nnames = ["a"]\n',
+        "places.toml": GOOD_WATCHLIST,
+    })
+    done = raqib("check", "--config", str(path))
+    assert done.returncode == 1
+    out = done.stdout
+    bad = tmp_path / "watchlists" / "bad.toml"
+    assert f"{bad}: entries[0] (x).kind: error: must be one of person, place, organization, other, not 'planet'" in out
+    assert f"{bad}: entries[1] (y).names: error: needs at least one name" in out
+    assert f"{bad}: entries[2].id: error:" in out
+    assert "watchlist 'places' is also defined in" in out
+
+
+def test_route_naming_an_unknown_watchlist_is_an_error(tmp_path: Path) -> None:
+    path = write(tmp_path, '[[routes]]\nname = "r"\nnotify = ["console://"]\nwatchlists = ["nope"]\n')
+    done = raqib("check", "--config", str(path))
+    assert done.returncode == 1
+    assert "routes[0] (r).watchlists: error: no watchlist named 'nope' (loaded: places)" in done.stdout
+
+
+def test_secrets_in_notify_urls_never_reach_check_output(tmp_path: Path) -> None:
+    path = write(tmp_path, """
+[[routes]]
+name = "mail"
+notify = ["mailtos://ops:Hunter2Secret@smtp.example.org?to=team@example.org", "badscheme://user:Pa55w0rdXYZ@host"]
+""")
+    done = raqib("check", "--config", str(path))
+    assert done.returncode == 1
+    assert "Hunter2Secret" not in done.stdout + done.stderr
+    assert "Pa55w0rdXYZ" not in done.stdout + done.stderr
+    assert "badscheme://user:****@host" in done.stdout
+
+
+def test_notify_urls_can_come_from_the_environment(tmp_path: Path) -> None:
+    path = write(tmp_path, '[[routes]]\nname = "m"\nnotify = ["${RAQIB_TEST_URL}"]\n')
+    missing = raqib("check", "--config", str(path))
+    assert missing.returncode == 1
+    assert "routes[0] (m).notify[0]: error: environment variable RAQIB_TEST_URL is not set" in missing.stdout
+    ok = raqib("check", "--config", str(path), env={"RAQIB_TEST_URL": "json://127.0.0.1:9/hook"})
+    assert ok.returncode == 0, ok.stdout
+
+
+def test_match_prints_hits_with_entry_words_and_position(tmp_path: Path) -> None:
+    path = write(tmp_path, "")
+    text = "اشتباكات في ريف حمص الشرقي"
+    done = raqib("match", "--config", str(path), stdin=text)
+    assert done.returncode == 0, done.stderr
+    start = text.index("حمص")
+    assert "homs" in done.stdout and "حمص" in done.stdout and f"{start}-{start + 3}" in done.stdout
+
+
+def test_match_json_gives_entry_alias_surface_and_offsets(tmp_path: Path) -> None:
+    path = write(tmp_path, "")
+    text = "Shelling near Homs and in بحمص"
+    src = tmp_path / "article.txt"
+    src.write_text(text, encoding="utf-8")
+    done = raqib("match", "--config", str(path), "--json", str(src))
+    assert done.returncode == 0, done.stderr
+    hits = json.loads(done.stdout)
+    assert [(h["entry"], h["watchlist"], h["alias"], h["surface"]) for h in hits] == [
+        ("homs", "places", "Homs", "Homs"), ("homs", "places", "حمص", "بحمص")]
+    for h in hits:
+        assert text[h["start"]:h["end"]] == h["surface"]
+        assert h["method"] in ("exact", "variant") and 0 < h["score"] <= 1
+
+
+def test_match_on_a_missing_file_is_one_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "")
+    done = raqib("match", "--config", str(path), str(tmp_path / "nope.txt"))
+    assert done.returncode == 1
+    assert done.stderr.strip() == f"raqib: cannot read {tmp_path / 'nope.txt'}: No such file or directory"

@@ -1,0 +1,129 @@
+"""The store behaves the same on SQLite and PostgreSQL: leases, once-only items and
+alerts, edits, the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from daemon.feeds import Item
+from daemon.store import Edit, FeedSpec, NewItem, OutboxEntry, Store, StoreError
+from daemon.watch import Hit
+from tests.conftest import postgres_database
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "sqlite":
+        opened = Store.open(tmp_path / "data")
+        yield opened
+        opened.close()
+    else:
+        for url in postgres_database():
+            opened = Store.open(tmp_path, url)
+            yield opened
+            opened.close()
+
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def item(key: str, title: str = "title", text: str = "text", outlet: str = "outlet") -> Item:
+    return Item(outlet=outlet, key=key, guid=None, link=f"http://x.example/{key}", title=title,
+                text=text, published=NOW - timedelta(hours=1), content_hash=f"h-{title}-{text}")
+
+
+HIT = Hit(entry="al-tanf", watchlist="places", kind="place", alias="التنف", surface="بالتنف",
+          start=3, end=9, method="variant", score=0.95)
+
+
+def test_feed_lease_is_given_to_one_owner_at_a_time(store: Store) -> None:
+    store.sync_feeds([FeedSpec("a", "http://a.example/feed", 60)], NOW)
+    first = store.claim_due_feeds(NOW, "one", 10, timedelta(minutes=2))
+    second = store.claim_due_feeds(NOW, "two", 10, timedelta(minutes=2))
+    assert [f.name for f in first] == ["a"]
+    assert second == []
+    store.record_poll("a", NOW, next_poll_at=NOW + timedelta(seconds=60), etag='"e1"',
+                      last_modified=None, validators_changed=True, new_items=3)
+    assert store.claim_due_feeds(NOW, "two", 10, timedelta(minutes=2)) == []  # not due yet
+    later = NOW + timedelta(seconds=61)
+    again = store.claim_due_feeds(later, "two", 10, timedelta(minutes=2))
+    assert [(f.name, f.etag, f.items_seen) for f in again] == [("a", '"e1"', 3)]
+
+
+def test_expired_lease_can_be_taken_over(store: Store) -> None:
+    store.sync_feeds([FeedSpec("a", "http://a.example/feed", 60)], NOW)
+    assert store.claim_due_feeds(NOW, "crashed", 10, timedelta(minutes=2))
+    taken = store.claim_due_feeds(NOW + timedelta(minutes=3), "other", 10, timedelta(minutes=2))
+    assert [f.name for f in taken] == ["a"]
+
+
+def test_changed_url_starts_afresh_and_removed_feed_is_kept_but_not_polled(store: Store) -> None:
+    store.sync_feeds([FeedSpec("a", "http://a.example/feed", 60), FeedSpec("b", "http://b/", 60)], NOW)
+    store.claim_due_feeds(NOW, "o", 10, timedelta(minutes=2))
+    store.record_poll("a", NOW, next_poll_at=NOW + timedelta(hours=1), etag='"e"',
+                      validators_changed=True)
+    store.record_poll("b", NOW, next_poll_at=NOW + timedelta(hours=1))
+    store.sync_feeds([FeedSpec("a", "http://a.example/new-feed", 60)], NOW)
+    a = store.feed("a")
+    b = store.feed("b")
+    assert a is not None and b is not None
+    assert (a.url, a.etag, a.next_poll_at) == ("http://a.example/new-feed", None, NOW)
+    assert not b.configured
+    later = NOW + timedelta(days=1)
+    assert [f.name for f in store.claim_due_feeds(later, "o", 10, timedelta(minutes=2))] == ["a"]
+
+
+def test_item_and_its_alert_are_stored_once(store: Store) -> None:
+    alert = OutboxEntry("analysts", '{"title": "t"}', (("fp1", "mailto://host"), ("fp2", "json://h")))
+    new = NewItem(item("k1"), (("text", HIT),), (alert,))
+    first = store.save_items("outlet", [new], [], NOW)
+    second = store.save_items("outlet", [new], [], NOW)
+    assert len(first) == 1
+    assert second == []
+    assert store.item_count("outlet") == 1
+    assert store.alert_count() == 1
+    assert store.outbox_counts(NOW - timedelta(days=1)).pending == 2
+
+
+def test_times_come_back_as_utc(store: Store) -> None:
+    store.sync_feeds([FeedSpec("a", "http://a.example/feed", 60)], NOW)
+    feed = store.feed("a")
+    assert feed is not None and feed.next_poll_at == NOW and feed.next_poll_at.tzinfo is not None
+
+
+def test_edit_keeps_the_earlier_version(store: Store) -> None:
+    store.save_items("outlet", [NewItem(item("k1", "first"), (), ())], [], NOW)
+    by_key, _ = store.known_items("outlet", [item("k1")])
+    edited = item("k1", "second")
+    store.save_items("outlet", [], [Edit(by_key["k1"].id, edited)], NOW)
+    by_key, by_hash = store.known_items("outlet", [edited])
+    assert by_key["k1"].title == "second"
+    assert store.item_edits("outlet", "k1") == 1
+    assert store.item_count() == 1
+    assert edited.content_hash in by_hash
+
+
+def test_outbox_delivery_cycle(store: Store) -> None:
+    alert = OutboxEntry("r", '{"title": "t"}', (("fp1", "json://h"),))
+    store.save_items("outlet", [NewItem(item("k1"), (), (alert,))], [], NOW)
+    claimed = store.claim_deliveries(NOW, 10, timedelta(minutes=1))
+    assert [(d.route, d.target, d.attempts) for d in claimed] == [("r", "fp1", 0)]
+    assert store.claim_deliveries(NOW, 10, timedelta(minutes=1)) == []  # leased
+    store.mark_retry(claimed[0].id, "HTTP 500", NOW + timedelta(minutes=5))
+    assert store.claim_deliveries(NOW + timedelta(minutes=1), 10, timedelta(minutes=1)) == []
+    forced = store.claim_deliveries(NOW + timedelta(minutes=1), 10, timedelta(minutes=1),
+                                    ignore_backoff=True)
+    assert [d.attempts for d in forced] == [1]
+    store.mark_sent(forced[0].id, NOW + timedelta(minutes=1))
+    counts = store.outbox_counts(NOW)
+    assert (counts.pending, counts.failed, counts.sent_since) == (0, 0, 1)
+
+
+def test_bad_database_url_is_one_line_without_the_password(tmp_path: Path) -> None:
+    with pytest.raises(StoreError) as err:
+        Store.open(tmp_path, "postgresql://raqib:TopSecret99@127.0.0.1:1/raqib")
+    message = str(err.value)
+    assert "TopSecret99" not in message
+    assert "\n" not in message
