@@ -141,7 +141,8 @@ class Pipeline:
 
     def _record_failure(self, feed: FeedState, now: datetime, error: str,
                         retry_after: float | None, gone: bool = False) -> None:
-        backoff = min(MAX_BACKOFF_S, feed.interval_s * 2 ** min(feed.failures, 16))
+        # ``failures`` counts the failures before this one: the first failure doubles.
+        backoff = min(MAX_BACKOFF_S, feed.interval_s * 2 ** min(feed.failures + 1, 16))
         if retry_after is not None:
             backoff = max(backoff, min(retry_after, 86400))
         self.store.record_poll(feed.name, now, next_poll_at=now + timedelta(seconds=backoff),
@@ -184,8 +185,7 @@ class Pipeline:
             wanted = [h for h in hits if route.wants(h)]
             if not wanted:
                 continue
-            alert = build_alert(item.title, item.outlet, item.link, item.published, wanted,
-                                self.matcher.entries)
+            alert = build_alert(item.title, item.outlet, item.link, item.published, wanted)
             targets = tuple((fingerprint(url), target_label(url)) for url in route.targets)
             entries.append(OutboxEntry(route.name, alert.to_json(), targets))
         return entries

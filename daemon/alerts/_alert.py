@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from daemon.watch import Entry, Hit
+from daemon.watch import Hit
 
 # Words quoted per matched entry; an article that names a place twenty times needs three.
 MAX_SURFACES = 3
@@ -57,22 +57,22 @@ class Route:
 
 
 def build_alert(title: str, outlet: str, link: str | None, published: datetime | None,
-                hits: Sequence[Hit], entries: dict[tuple[str, str], Entry]) -> Alert:
-    """An alert for an item's hits: each entry once, in order of first appearance, with up
-    to ``MAX_SURFACES`` distinct spellings found in the text."""
+                hits: Sequence[Hit]) -> Alert:
+    """An alert for an item's hits: each entry once, in order of first appearance, named by
+    the alias that matched first (so in the script of the text), with up to
+    ``MAX_SURFACES`` distinct spellings found in the text."""
     by_entry: dict[tuple[str, str], list[str]] = {}
     kinds: dict[tuple[str, str], str] = {}
+    labels: dict[tuple[str, str], str] = {}
     for hit in hits:
         key = (hit.watchlist, hit.entry)
         surfaces = by_entry.setdefault(key, [])
         kinds[key] = hit.kind
+        labels.setdefault(key, hit.alias)
         surface = " ".join(hit.surface.split())
         if surface not in surfaces and len(surfaces) < MAX_SURFACES:
             surfaces.append(surface)
-    matches = []
-    for key, surfaces in by_entry.items():
-        entry = entries.get(key)
-        label = entry.names[0] if entry else key[1]
-        matches.append(Match(key[1], key[0], kinds[key], label, tuple(surfaces)))
+    matches = [Match(key[1], key[0], kinds[key], labels[key], tuple(surfaces))
+               for key, surfaces in by_entry.items()]
     return Alert(title=title, outlet=outlet, link=link,
                  published=published.isoformat() if published else None, matches=tuple(matches))
