@@ -123,7 +123,7 @@ class WebhookReceiver:
     """Accepts POSTs (apprise json://) and keeps their JSON bodies. ``statuses`` is a queue
     of status codes to answer with; 200 once it is empty."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self.received: list[dict[str, Any]] = []
         self.statuses: list[int] = []
         self.attempts = 0
@@ -146,7 +146,7 @@ class WebhookReceiver:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-        self.httpd = _Server(("127.0.0.1", 0), Handler)
+        self.httpd = _Server(("127.0.0.1", port), Handler)
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -178,9 +178,9 @@ class _MailSink:
 class SMTPServer:
     """aiosmtpd on 127.0.0.1; ``messages`` holds every message received, parsed."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self.sink = _MailSink()
-        self.port = free_port()
+        self.port = port or free_port()
         self.controller = Controller(self.sink, hostname="127.0.0.1", port=self.port)
 
     @property

@@ -112,10 +112,14 @@ def test_outbox_delivery_cycle(store: Store) -> None:
     assert [(d.route, d.target, d.attempts) for d in claimed] == [("r", "fp1", 0)]
     assert store.claim_deliveries(NOW, 10, timedelta(minutes=1)) == []  # leased
     store.mark_retry(claimed[0].id, "HTTP 500", NOW + timedelta(minutes=5))
+    assert store.claim_deliveries(NOW, 10, timedelta(minutes=1), ignore_backoff=True,
+                                  exclude={claimed[0].id}) == []
+    claimed = store.claim_deliveries(NOW, 10, timedelta(minutes=1), ignore_backoff=True)
+    store.mark_retry(claimed[0].id, "HTTP 500", NOW + timedelta(minutes=5))
     assert store.claim_deliveries(NOW + timedelta(minutes=1), 10, timedelta(minutes=1)) == []
     forced = store.claim_deliveries(NOW + timedelta(minutes=1), 10, timedelta(minutes=1),
                                     ignore_backoff=True)
-    assert [d.attempts for d in forced] == [1]
+    assert [d.attempts for d in forced] == [2]
     store.mark_sent(forced[0].id, NOW + timedelta(minutes=1))
     counts = store.outbox_counts(NOW)
     assert (counts.pending, counts.failed, counts.sent_since) == (0, 0, 1)

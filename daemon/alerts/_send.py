@@ -91,9 +91,9 @@ class Sender:
         tried: set[int] = set()
         while True:
             now = self._now()
-            claimed = [d for d in self.store.claim_deliveries(
-                now, batch, timedelta(seconds=SEND_TIMEOUT_S * 2), ignore_backoff=ignore_backoff)
-                if d.id not in tried]
+            claimed = self.store.claim_deliveries(
+                now, batch, timedelta(seconds=SEND_TIMEOUT_S * 2), ignore_backoff=ignore_backoff,
+                exclude=tried)
             if not claimed:
                 return sent
             for delivery in claimed:

@@ -55,8 +55,9 @@ def setup_logging(level: str = "info", fmt: str = "text") -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
-    # apprise logs full chat tokens at DEBUG; httpx logs every request at INFO.
-    logging.getLogger("apprise").setLevel(max(logging.INFO, root.level))
+    # apprise logs full chat tokens at DEBUG, and its warnings repeat what alert.retry says.
+    logging.getLogger("apprise").setLevel(logging.INFO if root.level <= logging.DEBUG else logging.ERROR)
+    # httpx logs every request at INFO.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, root.level))

@@ -4,7 +4,7 @@ unchanged on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -350,14 +350,17 @@ class Store:
 
     # --- outbox -------------------------------------------------------------------------
 
-    def claim_deliveries(self, now: datetime, limit: int, lease: timedelta,
-                         *, ignore_backoff: bool = False) -> list[Delivery]:
-        """Lease pending deliveries that are due (all pending ones with ``ignore_backoff``)."""
+    def claim_deliveries(self, now: datetime, limit: int, lease: timedelta, *,
+                         ignore_backoff: bool = False, exclude: Collection[int] = ()) -> list[Delivery]:
+        """Lease pending deliveries that are due (all pending ones with ``ignore_backoff``),
+        leaving out the ids in ``exclude``."""
         d, a = s.deliveries, s.alerts
         free = or_(d.c.lease_until.is_(None), d.c.lease_until < now)
         cond = and_(d.c.status == "pending", free)
         if not ignore_backoff:
             cond = and_(cond, d.c.next_attempt_at <= now)
+        if exclude:
+            cond = and_(cond, d.c.id.not_in(list(exclude)))
         claimed: list[int] = []
         with self.engine.begin() as conn:
             query = select(d.c.id).where(cond).order_by(d.c.next_attempt_at, d.c.id).limit(limit)

@@ -1,0 +1,95 @@
+"""Alert delivery when targets fail: nothing lost, nothing sent twice, no secret shown."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.conftest import ROOT, raqib
+from tests.servers import FeedServer, SMTPServer, WebhookReceiver, free_port, text_of, wait_for
+from tests.test_end_to_end import STRIKE, serve_defaults, write_config
+
+TOKEN = "SuperSecretToken0123456789"
+
+
+def test_alert_decided_while_smtp_is_down_is_delivered_once_when_it_is_back(
+        tmp_path: Path, feed_server: FeedServer) -> None:
+    serve_defaults(feed_server)
+    smtp_port, hook_port = free_port(), free_port()
+    hook_url = f"json://127.0.0.1:{hook_port}/hook?+X-Token={TOKEN}"
+    smtp_url = (f"mailto://127.0.0.1:{smtp_port}?mode=insecure&from=raqib@example.org"
+                "&to=analyst@example.org")
+    config = write_config(tmp_path, feed_server,
+                          f'[[routes]]\nname = "team"\nnotify = ["{smtp_url}", "{hook_url}"]\n')
+
+    down = raqib("run", "--once", "--config", str(config))
+
+    assert down.returncode == 0, down.stderr
+    assert "alert.retry" in down.stderr
+    status = raqib("status", "--config", str(config))
+    assert "outbox: 2 pending, 0 failed, 0 delivered" in status.stdout
+    for output in (down.stdout, down.stderr, status.stdout, status.stderr):
+        assert TOKEN not in output
+
+    smtp = SMTPServer(smtp_port).start()
+    hook = WebhookReceiver(hook_port).start()
+    try:
+        up = raqib("run", "--once", "--config", str(config))
+        again = raqib("run", "--once", "--config", str(config))
+        assert up.returncode == 0 and again.returncode == 0, up.stderr + again.stderr
+        assert wait_for(lambda: len(smtp.messages) == 1, timeout=5)
+        time.sleep(0.5)
+        assert len(smtp.messages) == 1
+        assert text_of(smtp.messages[0]).splitlines()[0] == STRIKE.title
+        assert len(hook.received) == 1
+        assert TOKEN not in up.stderr + again.stderr
+        status = raqib("status", "--config", str(config))
+        assert "outbox: 0 pending, 0 failed, 2 delivered" in status.stdout
+    finally:
+        smtp.stop()
+        hook.stop()
+
+
+def test_webhook_answering_500_is_retried_by_the_daemon_until_it_accepts(
+        tmp_path: Path, feed_server: FeedServer, webhook: WebhookReceiver) -> None:
+    serve_defaults(feed_server)
+    webhook.statuses = [500, 500]
+    config = write_config(tmp_path, feed_server,
+                          f'[[routes]]\nname = "hook"\nnotify = ["{webhook.url()}"]\n',
+                          extra="")
+    text = config.read_text(encoding="utf-8").replace(
+        "[watchlists]", '[alerts]\nretry_after = "1s"\n\n[watchlists]')
+    config.write_text(text, encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "daemon", "run", "--config", str(config)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert wait_for(lambda: len(webhook.received) == 1, timeout=40)
+        time.sleep(1.5)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _out, err = proc.communicate(timeout=30)
+    assert webhook.attempts == 3
+    assert len(webhook.received) == 1
+    assert STRIKE.title in webhook.received[0]["message"]
+    assert err.count("alert.retry") == 2
+
+
+def test_delivery_is_marked_failed_after_give_up_after(tmp_path: Path, feed_server: FeedServer) -> None:
+    serve_defaults(feed_server)
+    dead = f"json://127.0.0.1:{free_port()}/hook"
+    config = write_config(tmp_path, feed_server, f'[[routes]]\nname = "dead"\nnotify = ["{dead}"]\n')
+    text = config.read_text(encoding="utf-8").replace(
+        "[watchlists]", '[alerts]\ngive_up_after = "1s"\n\n[watchlists]')
+    config.write_text(text, encoding="utf-8")
+
+    first = raqib("run", "--once", "--config", str(config))
+    time.sleep(1.2)
+    second = raqib("run", "--once", "--config", str(config))
+
+    assert first.returncode == 0 and second.returncode == 0
+    assert "alert.failed" in second.stderr
+    status = raqib("status", "--config", str(config))
+    assert "outbox: 0 pending, 1 failed, 0 delivered" in status.stdout
