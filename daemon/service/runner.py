@@ -32,7 +32,7 @@ from daemon.feeds import ParserPool, make_client
 from daemon.feeds._fetch import USER_AGENT
 from daemon.pipeline import Pipeline, PollReport
 from daemon.service.config import Config
-from daemon.store import FeedSpec, Store
+from daemon.store import FeedSpec, FeedState, Store
 from daemon.watch import Matcher, Watchlist, load_watchlists
 
 log = logging.getLogger("raqib.service")
@@ -126,7 +126,7 @@ class Service:
                 "feed": name, "reason": "gone (HTTP 410) or being polled by another process"}})
         limit = asyncio.Semaphore(self.config.max_concurrent_polls)
 
-        async def poll(feed: Any) -> PollReport:
+        async def poll(feed: FeedState) -> PollReport:
             async with limit:
                 return await self.pipeline.poll(feed)
 
@@ -184,12 +184,17 @@ class Service:
                 continue
             self._spawn_poll(feed)
 
-    def _spawn_poll(self, feed: Any) -> None:
-        task = asyncio.create_task(self._poll(feed), name=f"poll:{feed.name}")
-        self._polls[feed.name] = task
-        task.add_done_callback(lambda _t, name=feed.name: self._polls.pop(name, None))
+    def _spawn_poll(self, feed: FeedState) -> None:
+        name = feed.name
+        task = asyncio.create_task(self._poll(feed), name=f"poll:{name}")
+        self._polls[name] = task
 
-    async def _poll(self, feed: Any) -> PollReport:
+        def forget(_task: asyncio.Task[PollReport]) -> None:
+            self._polls.pop(name, None)
+
+        task.add_done_callback(forget)
+
+    async def _poll(self, feed: FeedState) -> PollReport:
         report = await self.pipeline.poll(feed)
         if report.ingest.alerts:
             await self._kick_sender()

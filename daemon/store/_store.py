@@ -398,7 +398,7 @@ class Store:
     def outbox_counts(self, since: datetime) -> OutboxCounts:
         d = s.deliveries
         with self.engine.connect() as conn:
-            counts = dict(conn.execute(
+            counts: dict[str, int] = dict(conn.execute(
                 select(d.c.status, func.count()).where(d.c.status.in_(("pending", "failed")))
                 .group_by(d.c.status)).all())
             sent = conn.execute(select(func.count()).select_from(d).where(

@@ -60,7 +60,7 @@ class _Unit:
 class _Form:
     """One spelling of an alias as a sequence of (article, stem) words."""
 
-    words: tuple[tuple[bool, str], ...]
+    words: tuple[Word, ...]
     entry: Entry
     alias: str
     canonical: bool  # the alias as written, not a joined/split re-spelling
@@ -77,44 +77,49 @@ def _units(text: str) -> list[_Unit]:
     return units
 
 
-def _name_words(name: str) -> list[tuple[bool, str]]:
+Word = tuple[bool, str]  # (has the article, stem)
+
+
+def _word(reading: Reading) -> Word:
+    return (reading.article, reading.stem)
+
+
+def _name_words(name: str) -> list[Word]:
     words = []
     for tok in tokenize(name):
         if tok.script == "ar" and tok.norm in PURE_CLITICS:
             continue
         if tok.script != "ar" and tok.norm in LATIN_ARTICLES:
             continue
-        words.append(tuple(name_reading(tok.norm, tok.script)[:2]))
-    return words  # type: ignore[return-value]
+        words.append(_word(name_reading(tok.norm, tok.script)))
+    return words
 
 
-def _respellings(words: list[tuple[bool, str]]) -> list[tuple[tuple[bool, str], ...]]:
+def _respellings(words: list[Word]) -> list[tuple[Word, ...]]:
     """The alias as written, plus its joined or split spellings (أبو العمرين ↔ أبوالعمرين)."""
     forms = {tuple(words)}
     for i, (article, stem) in enumerate(words):
         if not article and (parts := split_joined(stem)):
             head, rest = parts
-            forms.add(tuple(words[:i] + [(False, head), tuple(name_reading(rest, "ar")[:2])]  # type: ignore[list-item]
-                            + words[i + 1 :]))
+            forms.add(tuple([*words[:i], (False, head), _word(name_reading(rest, "ar")), *words[i + 1 :]]))
         if i + 1 < len(words) and not article:
             nxt_article, nxt_stem = words[i + 1]
             joined = joins(stem, ("ال" if nxt_article else "") + nxt_stem)
             if joined:
                 forms.add(tuple(words[:i] + [(False, joined)] + words[i + 2 :]))
-    ordered = [tuple(words)] + sorted(f for f in forms if f != tuple(words))
-    return ordered
+    return [tuple(words)] + sorted(f for f in forms if f != tuple(words))
 
 
-def _phrase_at(units: Sequence[_Unit], i: int, words: Sequence[tuple[bool, str]],
+def _phrase_at(units: Sequence[_Unit], i: int, words: Sequence[Word],
                first_readings: Iterable[Reading]) -> Reading | None:
     """The reading of ``units[i]`` with which ``words`` stand at ``i``, or None."""
     if i + len(words) > len(units):
         return None
     for j in range(1, len(words)):
-        if tuple(units[i + j].literal[:2]) != words[j]:
+        if _word(units[i + j].literal) != words[j]:
             return None
     for reading in first_readings:
-        if tuple(reading[:2]) == words[0]:
+        if _word(reading) == words[0]:
             return reading
     return None
 
@@ -128,8 +133,8 @@ class Matcher:
 
     def __init__(self, watchlists: Iterable[Watchlist]):
         self._index: dict[str, list[_Form]] = defaultdict(list)
-        self._context: dict[str, list[list[tuple[bool, str]]]] = {}
-        self._exclude: dict[str, list[list[tuple[bool, str]]]] = {}
+        self._context: dict[str, list[list[Word]]] = {}
+        self._exclude: dict[str, list[list[Word]]] = {}
         self.entries: dict[tuple[str, str], Entry] = {}
         for wl in watchlists:
             for entry in wl.entries:
@@ -190,7 +195,7 @@ class Matcher:
     def _hit(text: str, units: Sequence[_Unit], first: int, last: int, form: _Form,
              reading: Reading) -> Hit:
         start, end = units[first].token.start, units[last].token.end
-        literal = all(tuple(units[first + j].literal[:2]) == w for j, w in enumerate(form.words))
+        literal = all(_word(units[first + j].literal) == w for j, w in enumerate(form.words))
         exact = form.canonical and literal and reading.prefix == 0
         return Hit(
             entry=form.entry.id, watchlist=form.entry.watchlist, kind=form.entry.kind,
