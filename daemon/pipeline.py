@@ -39,7 +39,7 @@ from daemon.feeds import (
     identify,
 )
 from daemon.redact import fingerprint, scrub_urls
-from daemon.store import Edit, FeedState, NewItem, OutboxEntry, Store
+from daemon.store import Edit, FeedState, Known, NewItem, OutboxEntry, Store
 from daemon.watch import Hit, Matcher
 
 log = logging.getLogger("raqib.pipeline")
@@ -71,10 +71,19 @@ def item_hits(matcher: Matcher, item: Item) -> list[tuple[str, Hit]]:
 
 
 class Pipeline:
-    def __init__(self, store: Store, matcher: Matcher, routes: Sequence[Route], *,
-                 client: httpx.AsyncClient, parser: ParserPool, limits: FetchLimits,
-                 poll_deadline_s: float = 120.0, max_age_s: float | None = 3 * 86400,
-                 clock: Callable[[], datetime] | None = None):
+    def __init__(
+        self,
+        store: Store,
+        matcher: Matcher,
+        routes: Sequence[Route],
+        *,
+        client: httpx.AsyncClient,
+        parser: ParserPool,
+        limits: FetchLimits,
+        poll_deadline_s: float = 120.0,
+        max_age_s: float | None = 3 * 86400,
+        clock: Callable[[], datetime] | None = None,
+    ):
         self.store = store
         self.matcher = matcher
         self.routes = list(routes)
@@ -97,7 +106,9 @@ class Pipeline:
             self.store.release_feed(feed.name)
             raise
         except TimeoutError:
-            report = PollReport(feed.name, "error", f"poll took longer than {self.poll_deadline_s:g} s")
+            report = PollReport(
+                feed.name, "error", f"poll took longer than {self.poll_deadline_s:g} s"
+            )
             self._record_failure(feed, now, report.error or "", None)
         except FetchError as exc:
             error = scrub_urls(str(exc))
@@ -112,10 +123,20 @@ class Pipeline:
             report = PollReport(feed.name, "error", error)
             self._record_failure(feed, now, error, None)
         level = logging.WARNING if report.error else logging.INFO
-        log.log(level, "feed.polled", extra={"fields": {
-            **fields, "status": report.status, "new": report.ingest.new,
-            "edited": report.ingest.edited, "alerts": report.ingest.alerts,
-            **({"error": report.error} if report.error else {})}})
+        log.log(
+            level,
+            "feed.polled",
+            extra={
+                "fields": {
+                    **fields,
+                    "status": report.status,
+                    "new": report.ingest.new,
+                    "edited": report.ingest.edited,
+                    "alerts": report.ingest.alerts,
+                    **({"error": report.error} if report.error else {}),
+                }
+            },
+        )
         return report
 
     async def _poll(self, feed: FeedState, now: datetime) -> PollReport:
@@ -129,37 +150,51 @@ class Pipeline:
         if parsed.error:
             raise FetchError(parsed.error)
         if parsed.warning:
-            log.info("feed.parse_warning", extra={"fields": {"feed": feed.name, "warning": parsed.warning}})
+            log.info(
+                "feed.parse_warning",
+                extra={"fields": {"feed": feed.name, "warning": parsed.warning}},
+            )
         items = identify(feed.name, parsed.entries)
         report = self.ingest(feed.name, items, now)
         self.store.record_poll(
-            feed.name, now, next_poll_at=next_poll, etag=result.validators.etag,
-            last_modified=result.validators.last_modified, validators_changed=True,
+            feed.name,
+            now,
+            next_poll_at=next_poll,
+            etag=result.validators.etag,
+            last_modified=result.validators.last_modified,
+            validators_changed=True,
             new_items=report.new,
         )
         return PollReport(feed.name, "ok", ingest=report)
 
-    def _record_failure(self, feed: FeedState, now: datetime, error: str,
-                        retry_after: float | None, gone: bool = False) -> None:
+    def _record_failure(
+        self,
+        feed: FeedState,
+        now: datetime,
+        error: str,
+        retry_after: float | None,
+        gone: bool = False,
+    ) -> None:
         # ``failures`` counts the failures before this one: the first failure doubles.
         backoff = min(MAX_BACKOFF_S, feed.interval_s * 2 ** min(feed.failures + 1, 16))
         if retry_after is not None:
             backoff = max(backoff, min(retry_after, 86400))
-        self.store.record_poll(feed.name, now, next_poll_at=now + timedelta(seconds=backoff),
-                               error=error, gone=gone)
+        self.store.record_poll(
+            feed.name, now, next_poll_at=now + timedelta(seconds=backoff), error=error, gone=gone
+        )
 
     def ingest(self, outlet: str, items: Sequence[Item], now: datetime) -> IngestReport:
         """Store what is new or edited in ``items`` and decide its alerts."""
         by_key, by_hash = self.store.known_items(outlet, items)
+        items = [self._rekey_reused_guid(item, by_key) for item in items]
+        rekeyed = [item for item in items if item.key not in by_key]
+        if rekeyed:
+            by_key.update(self.store.known_items(outlet, rekeyed)[0])
         new: list[NewItem] = []
         edits: list[Edit] = []
         unchanged = 0
         for item in items:
             known = by_key.get(item.key)
-            if known is not None and known.content_hash != item.content_hash \
-                    and _reused_guid(item, known.title, known.link):
-                item = replace(item, key="h:" + digest(item.title, item.link or "", item.text[:500]))
-                known = by_key.get(item.key)
             if known is not None:
                 if known.content_hash == item.content_hash:
                     unchanged += 1
@@ -170,15 +205,35 @@ class Pipeline:
                 unchanged += 1
                 continue
             hits = item_hits(self.matcher, item)
-            new.append(NewItem(item, tuple(hits), tuple(self._alerts(item, [h for _, h in hits], now))))
-        alert_ids = self.store.save_items(outlet, new, edits, now)
-        return IngestReport(len(new), len(edits), unchanged, len(alert_ids))
+            new.append(
+                NewItem(item, tuple(hits), tuple(self._alerts(item, [h for _, h in hits], now)))
+            )
+        saved = self.store.save_items(outlet, new, edits, now)
+        return IngestReport(
+            saved.items, len(edits), unchanged + len(new) - saved.items, len(saved.alerts)
+        )
+
+    @staticmethod
+    def _rekey_reused_guid(item: Item, by_key: dict[str, Known]) -> Item:
+        """A guid-keyed item whose title and link both changed is another story under a
+        reused guid: it is keyed by its hash instead."""
+        known = by_key.get(item.key)
+        if (
+            known is None
+            or known.content_hash == item.content_hash
+            or not _reused_guid(item, known.title, known.link)
+        ):
+            return item
+        return replace(item, key="h:" + digest(item.title, item.link or "", item.text[:500]))
 
     def _alerts(self, item: Item, hits: list[Hit], now: datetime) -> list[OutboxEntry]:
         if not hits:
             return []
-        if self.max_age_s is not None and item.published is not None \
-                and (now - item.published).total_seconds() > self.max_age_s:
+        if (
+            self.max_age_s is not None
+            and item.published is not None
+            and (now - item.published).total_seconds() > self.max_age_s
+        ):
             return []
         entries = []
         for route in self.routes:

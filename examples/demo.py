@@ -19,19 +19,34 @@ from xml.sax.saxutils import escape
 ROOT = Path(__file__).resolve().parent.parent
 
 ARABIC = [
-    ("قصف صاروخي قرب قاعدة التنف",
-     "أفادت مصادر محلية بسقوط عدة صواريخ في محيط قاعدة التنف على المثلث الحدودي، "
-     "دون أن ترد أنباء عن إصابات."),
-    ("اشتباكات بين قسد وخلايا تنظيم الدولة بريف دير الزور",
-     "اندلعت اشتباكات عنيفة فجر اليوم بين قوات سوريا الديمقراطية وعناصر من تنظيم داعش "
-     "في بلدة البصيرة بريف دير الزور الشرقي."),
-    ("افتتاح معرض للكتاب في العاصمة", "افتتح معرض الكتاب أبوابه أمام الزوار بمشاركة عشرات دور النشر."),
+    (
+        "قصف صاروخي قرب قاعدة التنف",
+        "أفادت مصادر محلية بسقوط عدة صواريخ في محيط قاعدة التنف على المثلث الحدودي، "
+        "دون أن ترد أنباء عن إصابات.",
+    ),
+    (
+        "اشتباكات بين قسد وخلايا تنظيم الدولة بريف دير الزور",
+        "اندلعت اشتباكات عنيفة فجر اليوم بين قوات سوريا الديمقراطية وعناصر من تنظيم داعش "
+        "في بلدة البصيرة بريف دير الزور الشرقي.",
+    ),
+    (
+        "افتتاح معرض للكتاب في العاصمة",
+        "افتتح معرض الكتاب أبوابه أمام الزوار بمشاركة عشرات دور النشر.",
+    ),
 ]
 ENGLISH = [
-    ("Convoy attacked near Sukhna in the Homs desert",
-     "A supply convoy came under fire on the road east of al-Sukhnah, local sources said."),
-    ("Aid trucks cross at Bab al-Hawa", "Forty trucks of UN aid entered northwest Syria on Tuesday."),
-    ("Football league resumes after winter break", "The season restarts with six matches this weekend."),
+    (
+        "Convoy attacked near Sukhna in the Homs desert",
+        "A supply convoy came under fire on the road east of al-Sukhnah, local sources said.",
+    ),
+    (
+        "Aid trucks cross at Bab al-Hawa",
+        "Forty trucks of UN aid entered northwest Syria on Tuesday.",
+    ),
+    (
+        "Football league resumes after winter break",
+        "The season restarts with six matches this weekend.",
+    ),
 ]
 
 
@@ -40,12 +55,17 @@ def rss(items: list[tuple[str, str]], base: str) -> bytes:
     rows = []
     for i, (title, text) in enumerate(items):
         when = format_datetime(now - timedelta(minutes=10 * (i + 1)))
-        rows.append(f"<item><title>{escape(title)}</title><link>{base}/{i}</link>"
-                    f"<guid>{base}/{i}</guid><pubDate>{when}</pubDate>"
-                    f"<description>{escape(text)}</description></item>")
-    return ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-            f"<title>Demo</title><link>{base}</link><description>demo</description>"
-            + "".join(rows) + "</channel></rss>").encode("utf-8")
+        rows.append(
+            f"<item><title>{escape(title)}</title><link>{base}/{i}</link>"
+            f"<guid>{base}/{i}</guid><pubDate>{when}</pubDate>"
+            f"<description>{escape(text)}</description></item>"
+        )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>Demo</title><link>{base}</link><description>demo</description>"
+        + "".join(rows)
+        + "</channel></rss>"
+    ).encode("utf-8")
 
 
 class Feeds(BaseHTTPRequestHandler):
@@ -69,12 +89,15 @@ class Feeds(BaseHTTPRequestHandler):
 def main() -> int:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Feeds)
     port = server.server_address[1]
-    Feeds.bodies = {"/ar.xml": rss(ARABIC, "http://demo.local/ar"),
-                    "/en.xml": rss(ENGLISH, "http://demo.local/en")}
+    Feeds.bodies = {
+        "/ar.xml": rss(ARABIC, "http://demo.local/ar"),
+        "/en.xml": rss(ENGLISH, "http://demo.local/en"),
+    }
     threading.Thread(target=server.serve_forever, daemon=True).start()
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "config.toml"
-        config.write_text(f"""
+        config.write_text(
+            f"""
 [daemon]
 data_dir = "data"
 
@@ -87,10 +110,14 @@ name = "Demo English outlet"
 url = "http://127.0.0.1:{port}/en.xml"
 
 [watchlists]
-paths = ["{ROOT / 'watchlists'}/*.toml"]
-""", encoding="utf-8")
+paths = ["{ROOT / "watchlists"}/*.toml"]
+""",
+            encoding="utf-8",
+        )
         raqib = [sys.executable, "-m", "daemon"]
-        print("== raqib run --once (alerts are printed because no route is configured)\n", flush=True)
+        print(
+            "== raqib run --once (alerts are printed because no route is configured)\n", flush=True
+        )
         first = subprocess.run([*raqib, "run", "--once", "--config", str(config)], cwd=ROOT)
         print("\n== raqib run --once again: nothing is new, nothing is sent\n", flush=True)
         second = subprocess.run([*raqib, "run", "--once", "--config", str(config)], cwd=ROOT)

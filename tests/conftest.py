@@ -2,13 +2,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import uuid
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from sqlalchemy import create_engine, text
 
 from tests.servers import FeedServer, SMTPServer, WebhookReceiver
@@ -38,12 +37,20 @@ def webhook() -> Iterator[WebhookReceiver]:
     receiver.stop()
 
 
-def raqib(*args: str, stdin: str | None = None, env: dict[str, str] | None = None,
-          timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def raqib(
+    *args: str, stdin: str | None = None, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """Run the raqib command as a user would, in a child process."""
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "daemon", *args], input=stdin, text=True,
-                          capture_output=True, timeout=timeout, env=full_env, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "daemon", *args],
+        input=stdin,
+        text=True,
+        capture_output=True,
+        timeout=timeout,
+        env=full_env,
+        cwd=ROOT,
+    )
 
 
 def shared_path(*parts: str) -> Path:

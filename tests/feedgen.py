@@ -22,8 +22,11 @@ def recent(minutes: int = 30) -> datetime:
 
 
 def rss2(items: list[FeedItem], title: str = "Test outlet") -> bytes:
-    parts = ['<?xml version="1.0" encoding="utf-8"?>', '<rss version="2.0"><channel>',
-             f"<title>{escape(title)}</title><link>http://example.org/</link><description>t</description>"]
+    parts = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<rss version="2.0"><channel>',
+        f"<title>{escape(title)}</title><link>http://example.org/</link><description>t</description>",
+    ]
     for it in items:
         parts.append("<item>")
         parts.append(f"<title>{escape(it.title)}</title>")
@@ -40,11 +43,13 @@ def rss2(items: list[FeedItem], title: str = "Test outlet") -> bytes:
 
 
 def rss1(items: list[FeedItem], title: str = "Test outlet") -> bytes:
-    parts = ['<?xml version="1.0" encoding="utf-8"?>',
-             '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
-             'xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">',
-             f'<channel rdf:about="http://example.org/"><title>{escape(title)}</title>'
-             "<link>http://example.org/</link><description>t</description></channel>"]
+    parts = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+        'xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">',
+        f'<channel rdf:about="http://example.org/"><title>{escape(title)}</title>'
+        "<link>http://example.org/</link><description>t</description></channel>",
+    ]
     for it in items:
         about = it.link or it.guid or ""
         parts.append(f'<item rdf:about="{escape(about)}"><title>{escape(it.title)}</title>')
@@ -58,10 +63,12 @@ def rss1(items: list[FeedItem], title: str = "Test outlet") -> bytes:
 
 
 def atom(items: list[FeedItem], title: str = "Test outlet") -> bytes:
-    parts = ['<?xml version="1.0" encoding="utf-8"?>',
-             '<feed xmlns="http://www.w3.org/2005/Atom">',
-             f"<title>{escape(title)}</title><id>urn:test:feed</id>"
-             f"<updated>{datetime.now(UTC).isoformat()}</updated>"]
+    parts = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<feed xmlns="http://www.w3.org/2005/Atom">',
+        f"<title>{escape(title)}</title><id>urn:test:feed</id>"
+        f"<updated>{datetime.now(UTC).isoformat()}</updated>",
+    ]
     for it in items:
         parts.append("<entry>")
         parts.append(f"<title>{escape(it.title)}</title>")

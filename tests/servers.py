@@ -50,7 +50,9 @@ class FeedServer:
 
             def do_GET(self) -> None:  # noqa: N802
                 with owner.lock:
-                    owner.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
+                    owner.requests.append(
+                        (self.path, {k.lower(): v for k, v in self.headers.items()})
+                    )
                     res = owner.resources.get(self.path)
                 if res is None:
                     self.send_error(404)
@@ -168,8 +170,9 @@ class _MailSink:
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        msg = email.message_from_bytes(envelope.original_content or envelope.content,
-                                       policy=email.policy.default)
+        msg = email.message_from_bytes(
+            envelope.original_content or envelope.content, policy=email.policy.default
+        )
         with self.lock:
             self.messages.append(msg)  # type: ignore[arg-type]
         return "250 OK"
@@ -189,8 +192,7 @@ class SMTPServer:
             return list(self.sink.messages)
 
     def url(self, to: str = "analyst@example.org") -> str:
-        return (f"mailto://127.0.0.1:{self.port}?mode=insecure&from=raqib@example.org"
-                f"&to={to}")
+        return f"mailto://127.0.0.1:{self.port}?mode=insecure&from=raqib@example.org&to={to}"
 
     def start(self) -> SMTPServer:
         self.controller.start()

@@ -39,7 +39,9 @@ def test_config_without_feeds_or_routes_is_valid(tmp_path: Path) -> None:
 
 
 def test_every_problem_is_reported_on_its_own_line(tmp_path: Path) -> None:
-    path = write(tmp_path, """
+    path = write(
+        tmp_path,
+        """
 [daemon]
 interval = "soon"
 colour = "blue"
@@ -54,11 +56,15 @@ url = "https://example.org/feed"
 [[routes]]
 name = "team"
 notify = ["nosuchscheme://x"]
-""")
+""",
+    )
     done = raqib("check", "--config", str(path))
     assert done.returncode == 1
     lines = done.stdout.strip().splitlines()
-    assert f"{path}: daemon.interval: error: must be a duration like 30, \"90s\", \"15m\" or \"2h\" of at least 1 s" in lines
+    assert (
+        f'{path}: daemon.interval: error: must be a duration like 30, "90s", "15m" or "2h" of at least 1 s'
+        in lines
+    )
     assert any(line.startswith(f"{path}: daemon.colour: error: unknown key") for line in lines)
     assert f"{path}: feeds[0] (a).url: error: must be an http:// or https:// URL" in lines
     assert any(line.startswith(f"{path}: feeds[1].name: error: missing") for line in lines)
@@ -74,8 +80,11 @@ def test_invalid_toml_names_the_file_and_line(tmp_path: Path) -> None:
 
 
 def test_watchlist_problems_name_the_file_and_entry(tmp_path: Path) -> None:
-    path = write(tmp_path, "", {
-        "bad.toml": """
+    path = write(
+        tmp_path,
+        "",
+        {
+            "bad.toml": """
 name = "bad"
 [[entries]]
 id = "x"
@@ -89,32 +98,43 @@ names = []
 id = "Not An Id"
 names = ["z"]
 """,
-        "dup.toml": 'name = "places"\n[[entries]]\nid = "a"\nnames = ["a"]\n',
-        "places.toml": GOOD_WATCHLIST,
-    })
+            "dup.toml": 'name = "places"\n[[entries]]\nid = "a"\nnames = ["a"]\n',
+            "places.toml": GOOD_WATCHLIST,
+        },
+    )
     done = raqib("check", "--config", str(path))
     assert done.returncode == 1
     out = done.stdout
     bad = tmp_path / "watchlists" / "bad.toml"
-    assert f"{bad}: entries[0] (x).kind: error: must be one of person, place, organization, other, not 'planet'" in out
+    assert (
+        f"{bad}: entries[0] (x).kind: error: must be one of person, place, organization, other, not 'planet'"
+        in out
+    )
     assert f"{bad}: entries[1] (y).names: error: needs at least one name" in out
     assert f"{bad}: entries[2].id: error:" in out
     assert "watchlist 'places' is also defined in" in out
 
 
 def test_route_naming_an_unknown_watchlist_is_an_error(tmp_path: Path) -> None:
-    path = write(tmp_path, '[[routes]]\nname = "r"\nnotify = ["console://"]\nwatchlists = ["nope"]\n')
+    path = write(
+        tmp_path, '[[routes]]\nname = "r"\nnotify = ["console://"]\nwatchlists = ["nope"]\n'
+    )
     done = raqib("check", "--config", str(path))
     assert done.returncode == 1
-    assert "routes[0] (r).watchlists: error: no watchlist named 'nope' (loaded: places)" in done.stdout
+    assert (
+        "routes[0] (r).watchlists: error: no watchlist named 'nope' (loaded: places)" in done.stdout
+    )
 
 
 def test_secrets_in_notify_urls_never_reach_check_output(tmp_path: Path) -> None:
-    path = write(tmp_path, """
+    path = write(
+        tmp_path,
+        """
 [[routes]]
 name = "mail"
 notify = ["mailtos://ops:Hunter2Secret@smtp.example.org?to=team@example.org", "badscheme://user:Pa55w0rdXYZ@host"]
-""")
+""",
+    )
     done = raqib("check", "--config", str(path))
     assert done.returncode == 1
     assert "Hunter2Secret" not in done.stdout + done.stderr
@@ -126,7 +146,10 @@ def test_notify_urls_can_come_from_the_environment(tmp_path: Path) -> None:
     path = write(tmp_path, '[[routes]]\nname = "m"\nnotify = ["${RAQIB_TEST_URL}"]\n')
     missing = raqib("check", "--config", str(path))
     assert missing.returncode == 1
-    assert "routes[0] (m).notify[0]: error: environment variable RAQIB_TEST_URL is not set" in missing.stdout
+    assert (
+        "routes[0] (m).notify[0]: error: environment variable RAQIB_TEST_URL is not set"
+        in missing.stdout
+    )
     ok = raqib("check", "--config", str(path), env={"RAQIB_TEST_URL": "json://127.0.0.1:9/hook"})
     assert ok.returncode == 0, ok.stdout
 
@@ -149,9 +172,11 @@ def test_match_json_gives_entry_alias_surface_and_offsets(tmp_path: Path) -> Non
     assert done.returncode == 0, done.stderr
     hits = json.loads(done.stdout)
     assert [(h["entry"], h["watchlist"], h["alias"], h["surface"]) for h in hits] == [
-        ("homs", "places", "Homs", "Homs"), ("homs", "places", "حمص", "بحمص")]
+        ("homs", "places", "Homs", "Homs"),
+        ("homs", "places", "حمص", "بحمص"),
+    ]
     for h in hits:
-        assert text[h["start"]:h["end"]] == h["surface"]
+        assert text[h["start"] : h["end"]] == h["surface"]
         assert h["method"] in ("exact", "variant") and 0 < h["score"] <= 1
 
 
@@ -159,4 +184,7 @@ def test_match_on_a_missing_file_is_one_line(tmp_path: Path) -> None:
     path = write(tmp_path, "")
     done = raqib("match", "--config", str(path), str(tmp_path / "nope.txt"))
     assert done.returncode == 1
-    assert done.stderr.strip() == f"raqib: cannot read {tmp_path / 'nope.txt'}: No such file or directory"
+    assert (
+        done.stderr.strip()
+        == f"raqib: cannot read {tmp_path / 'nope.txt'}: No such file or directory"
+    )

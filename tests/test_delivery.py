@@ -16,14 +16,18 @@ TOKEN = "SuperSecretToken0123456789"
 
 
 def test_alert_decided_while_smtp_is_down_is_delivered_once_when_it_is_back(
-        tmp_path: Path, feed_server: FeedServer) -> None:
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
     serve_defaults(feed_server)
     smtp_port, hook_port = free_port(), free_port()
     hook_url = f"json://127.0.0.1:{hook_port}/hook?+X-Token={TOKEN}"
-    smtp_url = (f"mailto://127.0.0.1:{smtp_port}?mode=insecure&from=raqib@example.org"
-                "&to=analyst@example.org")
-    config = write_config(tmp_path, feed_server,
-                          f'[[routes]]\nname = "team"\nnotify = ["{smtp_url}", "{hook_url}"]\n')
+    smtp_url = (
+        f"mailto://127.0.0.1:{smtp_port}?mode=insecure&from=raqib@example.org"
+        "&to=analyst@example.org"
+    )
+    config = write_config(
+        tmp_path, feed_server, f'[[routes]]\nname = "team"\nnotify = ["{smtp_url}", "{hook_url}"]\n'
+    )
 
     down = raqib("run", "--once", "--config", str(config))
 
@@ -54,17 +58,27 @@ def test_alert_decided_while_smtp_is_down_is_delivered_once_when_it_is_back(
 
 
 def test_webhook_answering_500_is_retried_by_the_daemon_until_it_accepts(
-        tmp_path: Path, feed_server: FeedServer, webhook: WebhookReceiver) -> None:
+    tmp_path: Path, feed_server: FeedServer, webhook: WebhookReceiver
+) -> None:
     serve_defaults(feed_server)
     webhook.statuses = [500, 500]
-    config = write_config(tmp_path, feed_server,
-                          f'[[routes]]\nname = "hook"\nnotify = ["{webhook.url()}"]\n',
-                          extra="")
+    config = write_config(
+        tmp_path,
+        feed_server,
+        f'[[routes]]\nname = "hook"\nnotify = ["{webhook.url()}"]\n',
+        extra="",
+    )
     text = config.read_text(encoding="utf-8").replace(
-        "[watchlists]", '[alerts]\nretry_after = "1s"\n\n[watchlists]')
+        "[watchlists]", '[alerts]\nretry_after = "1s"\n\n[watchlists]'
+    )
     config.write_text(text, encoding="utf-8")
-    proc = subprocess.Popen([sys.executable, "-m", "daemon", "run", "--config", str(config)],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "daemon", "run", "--config", str(config)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert wait_for(lambda: len(webhook.received) == 1, timeout=40)
         time.sleep(1.5)
@@ -77,12 +91,17 @@ def test_webhook_answering_500_is_retried_by_the_daemon_until_it_accepts(
     assert err.count("alert.retry") == 2
 
 
-def test_delivery_is_marked_failed_after_give_up_after(tmp_path: Path, feed_server: FeedServer) -> None:
+def test_delivery_is_marked_failed_after_give_up_after(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
     serve_defaults(feed_server)
     dead = f"json://127.0.0.1:{free_port()}/hook"
-    config = write_config(tmp_path, feed_server, f'[[routes]]\nname = "dead"\nnotify = ["{dead}"]\n')
+    config = write_config(
+        tmp_path, feed_server, f'[[routes]]\nname = "dead"\nnotify = ["{dead}"]\n'
+    )
     text = config.read_text(encoding="utf-8").replace(
-        "[watchlists]", '[alerts]\ngive_up_after = "1s"\n\n[watchlists]')
+        "[watchlists]", '[alerts]\ngive_up_after = "1s"\n\n[watchlists]'
+    )
     config.write_text(text, encoding="utf-8")
 
     first = raqib("run", "--once", "--config", str(config))

@@ -48,7 +48,8 @@ def write_config(tmp: Path, feeds: FeedServer, routes: str, extra: str = "") -> 
     (tmp / "watchlists").mkdir(exist_ok=True)
     (tmp / "watchlists" / "test-places.toml").write_text(WATCHLIST, encoding="utf-8")
     config = tmp / "config.toml"
-    config.write_text(f"""
+    config.write_text(
+        f"""
 [daemon]
 data_dir = "data"
 dispatch_every = "0.2s"
@@ -56,24 +57,26 @@ dispatch_every = "0.2s"
 
 [[feeds]]
 name = "Arabic outlet"
-url = "{feeds.url('/ar.xml')}"
+url = "{feeds.url("/ar.xml")}"
 interval = "1s"
 
 [[feeds]]
 name = "English outlet"
-url = "{feeds.url('/en.atom')}"
+url = "{feeds.url("/en.atom")}"
 interval = "1s"
 
 [[feeds]]
 name = "RDF outlet"
-url = "{feeds.url('/rdf.xml')}"
+url = "{feeds.url("/rdf.xml")}"
 interval = "1s"
 
 [watchlists]
 paths = ["watchlists/*.toml"]
 
 {routes}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return config
 
 
@@ -92,8 +95,8 @@ notify = ["{smtp.url()}", "{hook.url()}"]
 
 
 def test_run_once_sends_one_email_and_one_webhook_for_the_matching_item(
-        tmp_path: Path, feed_server: FeedServer, smtp_server: SMTPServer,
-        webhook: WebhookReceiver) -> None:
+    tmp_path: Path, feed_server: FeedServer, smtp_server: SMTPServer, webhook: WebhookReceiver
+) -> None:
     serve_defaults(feed_server)
     config = write_config(tmp_path, feed_server, routes_for(smtp_server, webhook))
 
@@ -116,8 +119,8 @@ def test_run_once_sends_one_email_and_one_webhook_for_the_matching_item(
 
 
 def test_second_run_over_unchanged_feeds_sends_nothing_and_uses_conditional_get(
-        tmp_path: Path, feed_server: FeedServer, smtp_server: SMTPServer,
-        webhook: WebhookReceiver) -> None:
+    tmp_path: Path, feed_server: FeedServer, smtp_server: SMTPServer, webhook: WebhookReceiver
+) -> None:
     serve_defaults(feed_server)
     config = write_config(tmp_path, feed_server, routes_for(smtp_server, webhook))
     assert raqib("run", "--once", "--config", str(config)).returncode == 0
@@ -135,22 +138,32 @@ def test_second_run_over_unchanged_feeds_sends_nothing_and_uses_conditional_get(
 
 
 def test_daemon_polls_on_its_own_and_stops_cleanly_on_sigterm(
-        tmp_path: Path, feed_server: FeedServer, smtp_server: SMTPServer,
-        webhook: WebhookReceiver) -> None:
+    tmp_path: Path, feed_server: FeedServer, smtp_server: SMTPServer, webhook: WebhookReceiver
+) -> None:
     serve_defaults(feed_server)
     config = write_config(tmp_path, feed_server, routes_for(smtp_server, webhook))
-    proc = subprocess.Popen([sys.executable, "-m", "daemon", "run", "--config", str(config)],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "daemon", "run", "--config", str(config)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert wait_for(lambda: len(smtp_server.messages) == 1, timeout=30)
-        later = FeedItem(title="اشتباكات في محيط التنف", text="تجددت الاشتباكات مساء اليوم.",
-                         link="http://news.example.org/2026/clashes", guid="clashes-2",
-                         published=recent(1))
+        later = FeedItem(
+            title="اشتباكات في محيط التنف",
+            text="تجددت الاشتباكات مساء اليوم.",
+            link="http://news.example.org/2026/clashes",
+            guid="clashes-2",
+            published=recent(1),
+        )
         feed_server.resources["/ar.xml"] = Resource(rss2([later, STRIKE, WEATHER]))
         assert wait_for(lambda: len(smtp_server.messages) == 2, timeout=30)
         polls_before = len(feed_server.requests_for("/ar.xml"))
-        assert wait_for(lambda: len(feed_server.requests_for("/ar.xml")) > polls_before + 1, timeout=15), \
-            "the daemon keeps polling on the feed's interval"
+        assert wait_for(
+            lambda: len(feed_server.requests_for("/ar.xml")) > polls_before + 1, timeout=15
+        ), "the daemon keeps polling on the feed's interval"
     finally:
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=30)
@@ -166,7 +179,9 @@ def test_daemon_polls_on_its_own_and_stops_cleanly_on_sigterm(
     assert len(webhook.received) == 2
 
 
-def test_without_routes_alerts_are_printed_to_the_console(tmp_path: Path, feed_server: FeedServer) -> None:
+def test_without_routes_alerts_are_printed_to_the_console(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
     serve_defaults(feed_server)
     config = write_config(tmp_path, feed_server, routes="")
 
@@ -181,7 +196,9 @@ def test_without_routes_alerts_are_printed_to_the_console(tmp_path: Path, feed_s
 def test_one_broken_feed_does_not_stop_the_others(tmp_path: Path, feed_server: FeedServer) -> None:
     serve_defaults(feed_server)
     feed_server.resources["/en.atom"] = Resource(b"", status=500)
-    feed_server.resources["/rdf.xml"] = Resource(b"<html><body>not a feed</body></html>", "text/html")
+    feed_server.resources["/rdf.xml"] = Resource(
+        b"<html><body>not a feed</body></html>", "text/html"
+    )
     config = write_config(tmp_path, feed_server, routes="")
 
     done = raqib("run", "--once", "--config", str(config))
@@ -205,12 +222,20 @@ def test_invalid_config_exits_non_zero_with_one_line_naming_the_key(tmp_path: Pa
     assert "Traceback" not in done.stderr
 
 
-def test_run_once_on_postgresql_sends_once(tmp_path: Path, feed_server: FeedServer,
-                                           smtp_server: SMTPServer, webhook: WebhookReceiver,
-                                           postgres_url: str) -> None:
+def test_run_once_on_postgresql_sends_once(
+    tmp_path: Path,
+    feed_server: FeedServer,
+    smtp_server: SMTPServer,
+    webhook: WebhookReceiver,
+    postgres_url: str,
+) -> None:
     serve_defaults(feed_server)
-    config = write_config(tmp_path, feed_server, routes_for(smtp_server, webhook),
-                          extra=f'database_url = "{postgres_url}"')
+    config = write_config(
+        tmp_path,
+        feed_server,
+        routes_for(smtp_server, webhook),
+        extra=f'database_url = "{postgres_url}"',
+    )
 
     first = raqib("run", "--once", "--config", str(config))
     second = raqib("run", "--once", "--config", str(config))

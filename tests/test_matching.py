@@ -25,7 +25,7 @@ def test_name_with_clitics_is_found_and_its_span_covers_the_word() -> None:
     hits = matcher(TANF).match(text)
     assert ids(hits) == ["al-tanf"]
     assert hits[0].surface == "بالتنف"
-    assert text[hits[0].start:hits[0].end] == "بالتنف"
+    assert text[hits[0].start : hits[0].end] == "بالتنف"
     assert hits[0].method == "variant"
 
 
@@ -52,8 +52,10 @@ def test_article_must_match_in_arabic() -> None:
 
 
 def test_joined_and_split_spellings_meet_both_ways() -> None:
-    m = matcher(entry("umarayn", "أبو العمرين", kind="person"),
-                entry("rami", "رامي عبدالرحمن", kind="person"))
+    m = matcher(
+        entry("umarayn", "أبو العمرين", kind="person"),
+        entry("rami", "رامي عبدالرحمن", kind="person"),
+    )
     assert ids(m.match("قتل أبوالعمرين في الغارة")) == ["umarayn"]
     assert ids(m.match("قتل أبو العمرين في الغارة")) == ["umarayn"]
     assert ids(m.match("قال رامي عبد الرحمن")) == ["rami"]
@@ -73,7 +75,9 @@ def test_quotes_and_punctuation_inside_a_name_do_not_matter() -> None:
 def test_longest_alias_of_an_entry_wins_over_one_inside_it() -> None:
     m = matcher(entry("isis", "تنظيم الدولة", "تنظيم الدولة الإسلامية", kind="organization"))
     hits = m.match("مقاتلو تنظيم الدولة الإسلامية")
-    assert [(h.surface, h.alias) for h in hits] == [("تنظيم الدولة الإسلامية", "تنظيم الدولة الإسلامية")]
+    assert [(h.surface, h.alias) for h in hits] == [
+        ("تنظيم الدولة الإسلامية", "تنظيم الدولة الإسلامية")
+    ]
 
 
 def test_context_is_required_when_given() -> None:

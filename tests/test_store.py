@@ -8,10 +8,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+
 from daemon.feeds import Item
 from daemon.store import Edit, FeedSpec, NewItem, OutboxEntry, Store, StoreError
 from daemon.watch import Hit
 from tests.conftest import postgres_database
+
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
@@ -30,12 +32,29 @@ NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 def item(key: str, title: str = "title", text: str = "text", outlet: str = "outlet") -> Item:
-    return Item(outlet=outlet, key=key, guid=None, link=f"http://x.example/{key}", title=title,
-                text=text, published=NOW - timedelta(hours=1), content_hash=f"h-{title}-{text}")
+    return Item(
+        outlet=outlet,
+        key=key,
+        guid=None,
+        link=f"http://x.example/{key}",
+        title=title,
+        text=text,
+        published=NOW - timedelta(hours=1),
+        content_hash=f"h-{title}-{text}",
+    )
 
 
-HIT = Hit(entry="al-tanf", watchlist="places", kind="place", alias="التنف", surface="بالتنف",
-          start=3, end=9, method="variant", score=0.95)
+HIT = Hit(
+    entry="al-tanf",
+    watchlist="places",
+    kind="place",
+    alias="التنف",
+    surface="بالتنف",
+    start=3,
+    end=9,
+    method="variant",
+    score=0.95,
+)
 
 
 def test_feed_lease_is_given_to_one_owner_at_a_time(store: Store) -> None:
@@ -44,8 +63,15 @@ def test_feed_lease_is_given_to_one_owner_at_a_time(store: Store) -> None:
     second = store.claim_due_feeds(NOW, "two", 10, timedelta(minutes=2))
     assert [f.name for f in first] == ["a"]
     assert second == []
-    store.record_poll("a", NOW, next_poll_at=NOW + timedelta(seconds=60), etag='"e1"',
-                      last_modified=None, validators_changed=True, new_items=3)
+    store.record_poll(
+        "a",
+        NOW,
+        next_poll_at=NOW + timedelta(seconds=60),
+        etag='"e1"',
+        last_modified=None,
+        validators_changed=True,
+        new_items=3,
+    )
     assert store.claim_due_feeds(NOW, "two", 10, timedelta(minutes=2)) == []  # not due yet
     later = NOW + timedelta(seconds=61)
     again = store.claim_due_feeds(later, "two", 10, timedelta(minutes=2))
@@ -60,10 +86,13 @@ def test_expired_lease_can_be_taken_over(store: Store) -> None:
 
 
 def test_changed_url_starts_afresh_and_removed_feed_is_kept_but_not_polled(store: Store) -> None:
-    store.sync_feeds([FeedSpec("a", "http://a.example/feed", 60), FeedSpec("b", "http://b/", 60)], NOW)
+    store.sync_feeds(
+        [FeedSpec("a", "http://a.example/feed", 60), FeedSpec("b", "http://b/", 60)], NOW
+    )
     store.claim_due_feeds(NOW, "o", 10, timedelta(minutes=2))
-    store.record_poll("a", NOW, next_poll_at=NOW + timedelta(hours=1), etag='"e"',
-                      validators_changed=True)
+    store.record_poll(
+        "a", NOW, next_poll_at=NOW + timedelta(hours=1), etag='"e"', validators_changed=True
+    )
     store.record_poll("b", NOW, next_poll_at=NOW + timedelta(hours=1))
     store.sync_feeds([FeedSpec("a", "http://a.example/new-feed", 60)], NOW)
     a = store.feed("a")
@@ -76,12 +105,14 @@ def test_changed_url_starts_afresh_and_removed_feed_is_kept_but_not_polled(store
 
 
 def test_item_and_its_alert_are_stored_once(store: Store) -> None:
-    alert = OutboxEntry("analysts", '{"title": "t"}', (("fp1", "mailto://host"), ("fp2", "json://h")))
+    alert = OutboxEntry(
+        "analysts", '{"title": "t"}', (("fp1", "mailto://host"), ("fp2", "json://h"))
+    )
     new = NewItem(item("k1"), (("text", HIT),), (alert,))
     first = store.save_items("outlet", [new], [], NOW)
     second = store.save_items("outlet", [new], [], NOW)
-    assert len(first) == 1
-    assert second == []
+    assert (first.items, len(first.alerts)) == (1, 1)
+    assert (second.items, second.alerts) == (0, [])
     assert store.item_count("outlet") == 1
     assert store.alert_count() == 1
     assert store.outbox_counts(NOW - timedelta(days=1)).pending == 2
@@ -112,13 +143,18 @@ def test_outbox_delivery_cycle(store: Store) -> None:
     assert [(d.route, d.target, d.attempts) for d in claimed] == [("r", "fp1", 0)]
     assert store.claim_deliveries(NOW, 10, timedelta(minutes=1)) == []  # leased
     store.mark_retry(claimed[0].id, "HTTP 500", NOW + timedelta(minutes=5))
-    assert store.claim_deliveries(NOW, 10, timedelta(minutes=1), ignore_backoff=True,
-                                  exclude={claimed[0].id}) == []
+    assert (
+        store.claim_deliveries(
+            NOW, 10, timedelta(minutes=1), ignore_backoff=True, exclude={claimed[0].id}
+        )
+        == []
+    )
     claimed = store.claim_deliveries(NOW, 10, timedelta(minutes=1), ignore_backoff=True)
     store.mark_retry(claimed[0].id, "HTTP 500", NOW + timedelta(minutes=5))
     assert store.claim_deliveries(NOW + timedelta(minutes=1), 10, timedelta(minutes=1)) == []
-    forced = store.claim_deliveries(NOW + timedelta(minutes=1), 10, timedelta(minutes=1),
-                                    ignore_backoff=True)
+    forced = store.claim_deliveries(
+        NOW + timedelta(minutes=1), 10, timedelta(minutes=1), ignore_backoff=True
+    )
     assert [d.attempts for d in forced] == [2]
     store.mark_sent(forced[0].id, NOW + timedelta(minutes=1))
     counts = store.outbox_counts(NOW)

@@ -7,19 +7,22 @@ import pytest
 from daemon.text import normalize, split_joined, text_readings, tokenize
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("إِلَى مُحَمَّدٍ فِي القَاهِرَةِ", "الي محمد في القاهره"),  # diacritics, alef forms, ى, ة
-    ("الــتـنـف", "التنف"),  # tatweel
-    ("ﻻ", "لا"),  # presentation form
-    ("مسؤول رئيس", "مسوول رييس"),  # hamza seats
-    ("کابل", "كابل"),  # Persian kaf
-    ("٢٠١٨ ۱۴", "2018 14"),  # Arabic-Indic and Persian digits
-    ("Ḥamāʿ", "hama"),  # Latin accents and ayn dropped
-    ("Bza'a", "bzaa"),  # apostrophe inside a word does not split it
-    ("DEIR EZ-ZOR", "deir ez zor"),  # case folded, hyphen splits
-    ("«قسد»، “الدولة”", "قسد الدوله"),  # quotes and Arabic comma separate
-    ("ال\u200fتنف\u200b", "التنف"),  # directional and zero-width marks removed
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("إِلَى مُحَمَّدٍ فِي القَاهِرَةِ", "الي محمد في القاهره"),  # diacritics, alef forms, ى, ة
+        ("الــتـنـف", "التنف"),  # tatweel
+        ("ﻻ", "لا"),  # presentation form
+        ("مسؤول رئيس", "مسوول رييس"),  # hamza seats
+        ("کابل", "كابل"),  # Persian kaf
+        ("٢٠١٨ ۱۴", "2018 14"),  # Arabic-Indic and Persian digits
+        ("Ḥamāʿ", "hama"),  # Latin accents and ayn dropped
+        ("Bza'a", "bzaa"),  # apostrophe inside a word does not split it
+        ("DEIR EZ-ZOR", "deir ez zor"),  # case folded, hyphen splits
+        ("«قسد»، “الدولة”", "قسد الدوله"),  # quotes and Arabic comma separate
+        ("ال\u200fتنف\u200b", "التنف"),  # directional and zero-width marks removed
+    ],
+)
 def test_normalize(raw: str, expected: str) -> None:
     assert normalize(raw) == expected
 
@@ -28,7 +31,7 @@ def test_tokens_keep_spans_into_the_original_text() -> None:
     text = "قصف «بالتنف» At-Tanf"
     tokens = tokenize(text)
     assert [t.norm for t in tokens] == ["قصف", "بالتنف", "at", "tanf"]
-    assert [text[t.start:t.end] for t in tokens] == ["قصف", "بالتنف", "At", "Tanf"]
+    assert [text[t.start : t.end] for t in tokens] == ["قصف", "بالتنف", "At", "Tanf"]
 
 
 def test_script_change_splits_words() -> None:

@@ -40,7 +40,9 @@ class Alert:
     @classmethod
     def from_json(cls, payload: str) -> Alert:
         raw = json.loads(payload)
-        matches = tuple(Match(**{**m, "surfaces": tuple(m["surfaces"])}) for m in raw.pop("matches"))
+        matches = tuple(
+            Match(**{**m, "surfaces": tuple(m["surfaces"])}) for m in raw.pop("matches")
+        )
         return cls(matches=matches, **raw)
 
 
@@ -56,8 +58,9 @@ class Route:
         return self.watchlists is None or hit.watchlist in self.watchlists
 
 
-def build_alert(title: str, outlet: str, link: str | None, published: datetime | None,
-                hits: Sequence[Hit]) -> Alert:
+def build_alert(
+    title: str, outlet: str, link: str | None, published: datetime | None, hits: Sequence[Hit]
+) -> Alert:
     """An alert for an item's hits: each entry once, in order of first appearance, named by
     the alias that matched first (so in the script of the text), with up to
     ``MAX_SURFACES`` distinct spellings found in the text."""
@@ -72,7 +75,14 @@ def build_alert(title: str, outlet: str, link: str | None, published: datetime |
         surface = " ".join(hit.surface.split())
         if surface not in surfaces and len(surfaces) < MAX_SURFACES:
             surfaces.append(surface)
-    matches = [Match(key[1], key[0], kinds[key], labels[key], tuple(surfaces))
-               for key, surfaces in by_entry.items()]
-    return Alert(title=title, outlet=outlet, link=link,
-                 published=published.isoformat() if published else None, matches=tuple(matches))
+    matches = [
+        Match(key[1], key[0], kinds[key], labels[key], tuple(surfaces))
+        for key, surfaces in by_entry.items()
+    ]
+    return Alert(
+        title=title,
+        outlet=outlet,
+        link=link,
+        published=published.isoformat() if published else None,
+        matches=tuple(matches),
+    )

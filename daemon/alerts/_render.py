@@ -39,5 +39,7 @@ def body_text(alert: Alert) -> str:
     lines.append("Matched:")
     for m in alert.matches:
         words = ", ".join(f"“{s}”" for s in m.surfaces)
-        lines.append(f"- {m.label} ({_KINDS.get(m.kind, m.kind)}, {m.watchlist}/{m.entry}): {words}")
+        lines.append(
+            f"- {m.label} ({_KINDS.get(m.kind, m.kind)}, {m.watchlist}/{m.entry}): {words}"
+        )
     return "\n".join(lines)

@@ -61,8 +61,12 @@ async def send_apprise(url: str, title: str, body: str) -> SendOutcome:
         return SendOutcome(False, f"no answer within {SEND_TIMEOUT_S:g} s")
     if result.status == AppriseResultStatus.SUCCESS:
         return SendOutcome(True)
-    reasons = [entry.message for service in result for entry in service.logs()
-               if entry.level in ("WARNING", "ERROR")]
+    reasons = [
+        entry.message
+        for service in result
+        for entry in service.logs()
+        if entry.level in ("WARNING", "ERROR")
+    ]
     reason = reasons[-1] if reasons else "apprise reported a failure"
     return SendOutcome(False, scrub_urls(reason))
 
@@ -72,10 +76,17 @@ class Sender:
     (``retry_after`` doubling, at most an hour apart) until ``give_up_after`` has passed
     since the alert was decided; then the delivery is marked failed."""
 
-    def __init__(self, store: Store, routes: Sequence[Route], *, retry_after_s: float = 30.0,
-                 give_up_after_s: float = 86400.0, out: TextIO | None = None,
-                 send: Callable[[str, str, str], object] | None = None,
-                 clock: Callable[[], datetime] | None = None):
+    def __init__(
+        self,
+        store: Store,
+        routes: Sequence[Route],
+        *,
+        retry_after_s: float = 30.0,
+        give_up_after_s: float = 86400.0,
+        out: TextIO | None = None,
+        send: Callable[[str, str, str], object] | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ):
         self.store = store
         self.targets = Targets(routes)
         self.retry_after_s = retry_after_s
@@ -92,8 +103,12 @@ class Sender:
         while True:
             now = self._now()
             claimed = self.store.claim_deliveries(
-                now, batch, timedelta(seconds=SEND_TIMEOUT_S * 2), ignore_backoff=ignore_backoff,
-                exclude=tried)
+                now,
+                batch,
+                timedelta(seconds=SEND_TIMEOUT_S * 2),
+                ignore_backoff=ignore_backoff,
+                exclude=tried,
+            )
             if not claimed:
                 return sent
             for delivery in claimed:
@@ -103,7 +118,11 @@ class Sender:
 
     async def _deliver(self, delivery: Delivery) -> bool:
         url = self.targets.url(delivery.target)
-        fields = {"route": delivery.route, "target": delivery.target_label, "alert": delivery.alert_id}
+        fields = {
+            "route": delivery.route,
+            "target": delivery.target_label,
+            "alert": delivery.alert_id,
+        }
         if url is None:
             self.store.mark_failed(delivery.id, "target is no longer in the config")
             log.warning("alert.target_gone", extra={"fields": fields})
@@ -123,13 +142,16 @@ class Sender:
         age = (now - delivery.created_at).total_seconds()
         if age >= self.give_up_after_s:
             self.store.mark_failed(delivery.id, error)
-            log.error("alert.failed", extra={"fields": {**fields, "error": error,
-                                                         "attempts": delivery.attempts + 1}})
+            log.error(
+                "alert.failed",
+                extra={"fields": {**fields, "error": error, "attempts": delivery.attempts + 1}},
+            )
             return False
-        delay = min(3600.0, self.retry_after_s * 2 ** delivery.attempts) * random.uniform(0.8, 1.2)
+        delay = min(3600.0, self.retry_after_s * 2**delivery.attempts) * random.uniform(0.8, 1.2)
         self.store.mark_retry(delivery.id, error, now + timedelta(seconds=delay))
-        log.warning("alert.retry", extra={"fields": {**fields, "error": error,
-                                                      "retry_in_s": round(delay)}})
+        log.warning(
+            "alert.retry", extra={"fields": {**fields, "error": error, "retry_in_s": round(delay)}}
+        )
         return False
 
     def _print(self, title: str, body: str) -> SendOutcome:

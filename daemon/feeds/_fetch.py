@@ -45,8 +45,14 @@ class FetchError(Exception):
     """A feed could not be fetched; the message says why in one line, ``retry_after`` is
     the server's wish in seconds, and ``gone`` means the feed was removed (HTTP 410)."""
 
-    def __init__(self, message: str, *, status: int | None = None,
-                 retry_after: float | None = None, gone: bool = False):
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        gone: bool = False,
+    ):
         super().__init__(message)
         self.status = status
         self.retry_after = retry_after
@@ -80,8 +86,9 @@ def make_client(limits: FetchLimits, user_agent: str = USER_AGENT) -> httpx.Asyn
     )
 
 
-async def fetch(client: httpx.AsyncClient, url: str, validators: Validators,
-                limits: FetchLimits) -> FetchResult:
+async def fetch(
+    client: httpx.AsyncClient, url: str, validators: Validators, limits: FetchLimits
+) -> FetchResult:
     """GET ``url`` within ``limits.total_timeout`` seconds and ``limits.max_bytes`` bytes.
 
     httpx's own timeouts apply to each read, so a server that drips bytes forever is
@@ -102,33 +109,53 @@ async def fetch(client: httpx.AsyncClient, url: str, validators: Validators,
     except httpx.TimeoutException as exc:
         raise FetchError(f"timed out ({type(exc).__name__})") from None
     except httpx.HTTPError as exc:
-        raise FetchError(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__) from None
+        raise FetchError(
+            f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        ) from None
 
 
-async def _get(client: httpx.AsyncClient, url: str, headers: dict[str, str],
-               validators: Validators, limits: FetchLimits) -> FetchResult:
+async def _get(
+    client: httpx.AsyncClient,
+    url: str,
+    headers: dict[str, str],
+    validators: Validators,
+    limits: FetchLimits,
+) -> FetchResult:
     async with client.stream("GET", url, headers=headers) as response:
         status = response.status_code
         if status == 304:
             return FetchResult(304, b"", {}, validators, str(response.url))
         if status >= 400:
             retry_after = parse_retry_after(response.headers.get("retry-after"))
-            raise FetchError(f"HTTP {status} {response.reason_phrase}".rstrip(), status=status,
-                             retry_after=retry_after, gone=status == 410)
+            raise FetchError(
+                f"HTTP {status} {response.reason_phrase}".rstrip(),
+                status=status,
+                retry_after=retry_after,
+                gone=status == 410,
+            )
         if status != 200:
             raise FetchError(f"unexpected HTTP {status}", status=status)
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limits.max_bytes:
-            raise FetchError(f"feed is {int(declared):,} bytes, over the {limits.max_bytes:,}-byte cap")
+            raise FetchError(
+                f"feed is {int(declared):,} bytes, over the {limits.max_bytes:,}-byte cap"
+            )
         body = bytearray()
         async for chunk in response.aiter_bytes():
             body += chunk
             if len(body) > limits.max_bytes:
                 raise FetchError(f"feed is over the {limits.max_bytes:,}-byte cap")
-        kept = {k: v for k, v in response.headers.items()
-                if k.lower() in ("content-type", "content-language")}
+        kept = {
+            k: v
+            for k, v in response.headers.items()
+            if k.lower() in ("content-type", "content-language")
+        }
         return FetchResult(
-            status=200, body=bytes(body), headers=kept,
-            validators=Validators(response.headers.get("etag"), response.headers.get("last-modified")),
+            status=200,
+            body=bytes(body),
+            headers=kept,
+            validators=Validators(
+                response.headers.get("etag"), response.headers.get("last-modified")
+            ),
             final_url=str(response.url),
         )

@@ -12,10 +12,26 @@ from daemon.feeds._parse import Entry
 
 # Query parameters that only track the reader; the same article keeps its identity
 # whichever newsletter or share button it came through.
-_TRACKING_PARAMS = frozenset({
-    "fbclid", "gclid", "dclid", "msclkid", "yclid", "igshid", "mc_cid", "mc_eid",
-    "ref", "ref_src", "ref_url", "cmpid", "ocid", "at_medium", "at_campaign", "__twitter_impression",
-})
+_TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "msclkid",
+        "yclid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+        "ref",
+        "ref_src",
+        "ref_url",
+        "cmpid",
+        "ocid",
+        "at_medium",
+        "at_campaign",
+        "__twitter_impression",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,14 +56,19 @@ def canonical_link(link: str) -> str:
     """The link without tracking parameters, fragment, default port or trailing slash."""
     try:
         parts = urlsplit(link.strip())
+        port = parts.port  # raises ValueError on a port that is not a number in range
     except ValueError:
         return link.strip()
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if k.lower() not in _TRACKING_PARAMS and not k.lower().startswith("utm_")]
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k.lower() not in _TRACKING_PARAMS and not k.lower().startswith("utm_")
+    ]
     host = (parts.hostname or "").lower()
-    if parts.port and not (parts.scheme == "http" and parts.port == 80
-                           or parts.scheme == "https" and parts.port == 443):
-        host = f"{host}:{parts.port}"
+    if port and not (
+        parts.scheme == "http" and port == 80 or parts.scheme == "https" and port == 443
+    ):
+        host = f"{host}:{port}"
     path = parts.path.rstrip("/") or "/"
     return urlunsplit((parts.scheme.lower(), host, path, urlencode(query), ""))
 
@@ -85,9 +106,16 @@ def identify(outlet: str, entries: tuple[Entry, ...] | list[Entry]) -> list[Item
         if key in seen:
             continue
         seen.add(key)
-        items.append(Item(
-            outlet=outlet, key=key, guid=entry.guid, link=entry.link, title=entry.title,
-            text=entry.text, published=entry.published,
-            content_hash=content_hash(entry.title, entry.text),
-        ))
+        items.append(
+            Item(
+                outlet=outlet,
+                key=key,
+                guid=entry.guid,
+                link=entry.link,
+                title=entry.title,
+                text=entry.text,
+                published=entry.published,
+                content_hash=content_hash(entry.title, entry.text),
+            )
+        )
     return items

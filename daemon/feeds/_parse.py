@@ -40,8 +40,27 @@ class ParsedFeed:
 
 class _TextExtractor(HTMLParser):
     _SKIP = {"script", "style", "template", "noscript", "head"}
-    _BLOCK = {"p", "br", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6",
-              "blockquote", "section", "article", "ul", "ol", "table", "hr", "figure"}
+    _BLOCK = {
+        "p",
+        "br",
+        "div",
+        "li",
+        "tr",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "section",
+        "article",
+        "ul",
+        "ol",
+        "table",
+        "hr",
+        "figure",
+    }
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -126,8 +145,10 @@ def _run_feedparser(body: bytes, headers: dict[str, str], base_url: str) -> Any:
     # the feed is served from another address.
     response_headers["content-location"] = base_url
     return feedparser.parse(
-        io.BytesIO(body), response_headers=response_headers,
-        sanitize_html=False, resolve_relative_uris=False,
+        io.BytesIO(body),
+        response_headers=response_headers,
+        sanitize_html=False,
+        resolve_relative_uris=False,
     )
 
 
@@ -137,11 +158,15 @@ def parse_feed(body: bytes, headers: dict[str, str], base_url: str) -> ParsedFee
     if parsed.entries and _looks_mojibake(parsed):
         fixed = _redecode(body)
         if fixed is not None:
-            parsed = _run_feedparser(fixed, {"content-type": "application/xml; charset=utf-8"}, base_url)
+            parsed = _run_feedparser(
+                fixed, {"content-type": "application/xml; charset=utf-8"}, base_url
+            )
     exc = parsed.get("bozo_exception")
     warning = f"{type(exc).__name__}: {exc}" if parsed.get("bozo") and exc else None
-    if not parsed.entries and parsed.get("bozo") and not isinstance(
-        exc, feedparser.ThingsNobodyCaresAboutButMe
+    if (
+        not parsed.entries
+        and parsed.get("bozo")
+        and not isinstance(exc, feedparser.ThingsNobodyCaresAboutButMe)
     ):
         return ParsedFeed((), "", None, f"not a readable feed ({warning})")
     if not parsed.entries and not parsed.get("version") and not parsed.feed:

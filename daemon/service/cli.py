@@ -37,13 +37,19 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def with_config(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--config", "-c", default=_default_config(), metavar="PATH",
-                       help="config file (default: $RAQIB_CONFIG or ./config.toml)")
+        p.add_argument(
+            "--config",
+            "-c",
+            default=_default_config(),
+            metavar="PATH",
+            help="config file (default: $RAQIB_CONFIG or ./config.toml)",
+        )
 
     run = sub.add_parser("run", help="poll feeds and send alerts (the daemon)")
     with_config(run)
-    run.add_argument("--once", action="store_true",
-                     help="poll every feed once, deliver pending alerts, and exit")
+    run.add_argument(
+        "--once", action="store_true", help="poll every feed once, deliver pending alerts, and exit"
+    )
 
     check = sub.add_parser("check", help="check config.toml and every watchlist")
     with_config(check)
@@ -100,8 +106,10 @@ def cmd_check(path: Path) -> int:
         _routes, route_problems = build_routes(config, watchlists)
         problems += route_problems
         entries = sum(len(wl.entries) for wl in watchlists)
-        summary = (f"{config.path}: {len(config.feeds)} feeds, {len(watchlists)} watchlists "
-                   f"({entries} entries), {len(config.routes)} routes")
+        summary = (
+            f"{config.path}: {len(config.feeds)} feeds, {len(watchlists)} watchlists "
+            f"({entries} entries), {len(config.routes)} routes"
+        )
     for problem in problems:
         print(problem)
     errors = sum(1 for p in problems if p.severity == "error")
@@ -157,10 +165,22 @@ def format_hits(hits: list[Hit]) -> str:
         return "no hits"
     rows = [("entry", "watchlist", "words in text", "span", "alias", "method", "score")]
     for h in hits:
-        rows.append((h.entry, h.watchlist, " ".join(h.surface.split()), f"{h.start}-{h.end}",
-                     h.alias, h.method, f"{h.score:.2f}"))
+        rows.append(
+            (
+                h.entry,
+                h.watchlist,
+                " ".join(h.surface.split()),
+                f"{h.start}-{h.end}",
+                h.alias,
+                h.method,
+                f"{h.score:.2f}",
+            )
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
     return "\n".join(lines)
 
 
@@ -175,13 +195,28 @@ def cmd_status(config: Config, *, as_json: bool) -> int:
     finally:
         store.close()
     if as_json:
-        print(json.dumps({
-            "feeds": [{"name": f.name, "last_poll": f.last_poll_at.isoformat() if f.last_poll_at else None,
-                       "last_ok": f.last_ok_at.isoformat() if f.last_ok_at else None,
-                       "last_error": f.last_error, "items_seen": f.items_seen, "gone": f.gone,
-                       "configured": f.configured, "next_poll": f.next_poll_at.isoformat()}
-                      for f in feeds],
-            "outbox": asdict(outbox)}, ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {
+                    "feeds": [
+                        {
+                            "name": f.name,
+                            "last_poll": f.last_poll_at.isoformat() if f.last_poll_at else None,
+                            "last_ok": f.last_ok_at.isoformat() if f.last_ok_at else None,
+                            "last_error": f.last_error,
+                            "items_seen": f.items_seen,
+                            "gone": f.gone,
+                            "configured": f.configured,
+                            "next_poll": f.next_poll_at.isoformat(),
+                        }
+                        for f in feeds
+                    ],
+                    "outbox": asdict(outbox),
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return EXIT_OK
     print(f"{'feed':30} {'last poll':20} {'items':>6}  state")
     for f in feeds:
@@ -190,8 +225,10 @@ def cmd_status(config: Config, *, as_json: bool) -> int:
         if not f.configured:
             state += " (no longer configured)"
         print(f"{f.name[:30]:30} {when:20} {f.items_seen:>6}  {state}")
-    print(f"outbox: {outbox.pending} pending, {outbox.failed} failed, "
-          f"{outbox.sent_since} delivered in the last 24 h")
+    print(
+        f"outbox: {outbox.pending} pending, {outbox.failed} failed, "
+        f"{outbox.sent_since} delivered in the last 24 h"
+    )
     return EXIT_OK
 
 

@@ -21,10 +21,25 @@ _ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _NAME_RE = re.compile(r"^[^\x00-\x1f]{1,200}$")
 
 _TOP_KEYS = {"daemon", "fetch", "feeds", "watchlists", "routes", "alerts"}
-_DAEMON_KEYS = {"data_dir", "database_url", "interval", "dispatch_every", "poll_deadline",
-                "max_concurrent_polls", "log_level", "log_format", "parse_workers"}
-_FETCH_KEYS = {"connect_timeout", "read_timeout", "total_timeout", "max_bytes", "max_redirects",
-               "user_agent"}
+_DAEMON_KEYS = {
+    "data_dir",
+    "database_url",
+    "interval",
+    "dispatch_every",
+    "poll_deadline",
+    "max_concurrent_polls",
+    "log_level",
+    "log_format",
+    "parse_workers",
+}
+_FETCH_KEYS = {
+    "connect_timeout",
+    "read_timeout",
+    "total_timeout",
+    "max_bytes",
+    "max_redirects",
+    "user_agent",
+}
 _FEED_KEYS = {"name", "url", "interval", "enabled"}
 _ROUTE_KEYS = {"name", "notify", "watchlists"}
 _ALERT_KEYS = {"retry_after", "give_up_after", "max_age"}
@@ -106,26 +121,38 @@ class _Reader:
             prefix = f"{where}." if where else ""
             self.error(f"{prefix}{key}", f"unknown key (known: {', '.join(sorted(known))})")
 
-    def duration(self, raw: dict[str, Any], key: str, where: str, default: float,
-                 minimum: float = 0.0) -> float:
+    def duration(
+        self, raw: dict[str, Any], key: str, where: str, default: float, minimum: float = 0.0
+    ) -> float:
         if key not in raw:
             return default
         seconds = parse_duration(raw[key])
         if seconds is None or seconds < minimum:
-            self.error(f"{where}.{key}", f"must be a duration like 30, \"90s\", \"15m\" or \"2h\""
-                       + (f" of at least {minimum:g} s" if minimum else ""))
+            self.error(
+                f"{where}.{key}",
+                'must be a duration like 30, "90s", "15m" or "2h"'
+                + (f" of at least {minimum:g} s" if minimum else ""),
+            )
             return default
         return seconds
 
-    def integer(self, raw: dict[str, Any], key: str, where: str, default: int, minimum: int = 1) -> int:
+    def integer(
+        self, raw: dict[str, Any], key: str, where: str, default: int, minimum: int = 1
+    ) -> int:
         value = raw.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             self.error(f"{where}.{key}", f"must be a whole number of at least {minimum}")
             return default
         return value
 
-    def string(self, raw: dict[str, Any], key: str, where: str, default: str | None = None,
-               choices: tuple[str, ...] | None = None) -> str | None:
+    def string(
+        self,
+        raw: dict[str, Any],
+        key: str,
+        where: str,
+        default: str | None = None,
+        choices: tuple[str, ...] | None = None,
+    ) -> str | None:
         value = raw.get(key, default)
         if value is None:
             return None
@@ -163,7 +190,9 @@ def _load_feeds(raw: object, reader: _Reader, default_interval: float) -> list[F
         reader.unknown(feed, _FEED_KEYS, where)
         name = feed.get("name")
         if not isinstance(name, str) or not _NAME_RE.match(name.strip() or "\x00"):
-            reader.error(f"{where}.name", "missing; every feed needs a name (it is shown as the outlet)")
+            reader.error(
+                f"{where}.name", "missing; every feed needs a name (it is shown as the outlet)"
+            )
             continue
         name = name.strip()
         where = f"feeds[{i}] ({name})"
@@ -211,8 +240,12 @@ def _load_routes(raw: object, reader: _Reader) -> list[RouteConfig]:
         notify = route.get("notify")
         if isinstance(notify, str):
             notify = [notify]
-        if not isinstance(notify, list) or not notify or not all(isinstance(u, str) for u in notify):
-            reader.error(f"{where}.notify", "must be a list of apprise URLs (or \"console://\")")
+        if (
+            not isinstance(notify, list)
+            or not notify
+            or not all(isinstance(u, str) for u in notify)
+        ):
+            reader.error(f"{where}.notify", 'must be a list of apprise URLs (or "console://")')
             continue
         urls = []
         for j, url in enumerate(notify):
@@ -232,7 +265,11 @@ def _load_routes(raw: object, reader: _Reader) -> list[RouteConfig]:
             reader.error(f"{where}.watchlists", "must be a list of watchlist names")
             continue
         if urls:
-            routes.append(RouteConfig(name, tuple(urls), tuple(watchlists) if watchlists is not None else None))
+            routes.append(
+                RouteConfig(
+                    name, tuple(urls), tuple(watchlists) if watchlists is not None else None
+                )
+            )
     return routes
 
 
@@ -249,7 +286,9 @@ def check_target(url: str) -> str | None:
     return None
 
 
-def _watchlist_paths(raw: dict[str, Any], reader: _Reader, base: Path) -> tuple[list[str], list[Path]]:
+def _watchlist_paths(
+    raw: dict[str, Any], reader: _Reader, base: Path
+) -> tuple[list[str], list[Path]]:
     globs = raw.get("paths", ["watchlists/*.toml"])
     if isinstance(globs, str):
         globs = [globs]
@@ -274,7 +313,9 @@ def load_config(path: Path) -> Config:
         with path.open("rb") as fh:
             raw = tomllib.load(fh)
     except FileNotFoundError:
-        raise ConfigError([Problem(str(path), "config file not found (give one with --config)")]) from None
+        raise ConfigError(
+            [Problem(str(path), "config file not found (give one with --config)")]
+        ) from None
     except OSError as exc:
         raise ConfigError([Problem(str(path), f"cannot read: {exc.strerror}")]) from None
     except tomllib.TOMLDecodeError as exc:
@@ -283,8 +324,11 @@ def load_config(path: Path) -> Config:
     reader.unknown(raw, _TOP_KEYS, "")
     daemon = reader.table(raw, "daemon")
     reader.unknown(daemon, _DAEMON_KEYS, "daemon")
-    data_dir = Path(os.environ.get("RAQIB_DATA_DIR")
-                    or reader.string(daemon, "data_dir", "daemon", "data") or "data")
+    data_dir = Path(
+        os.environ.get("RAQIB_DATA_DIR")
+        or reader.string(daemon, "data_dir", "daemon", "data")
+        or "data"
+    )
     data_dir = data_dir if data_dir.is_absolute() else base / data_dir
     database_url = reader.string(daemon, "database_url", "daemon")
     if database_url:
@@ -323,16 +367,21 @@ def load_config(path: Path) -> Config:
         poll_deadline_s=reader.duration(daemon, "poll_deadline", "daemon", 120.0, 1.0),
         max_concurrent_polls=reader.integer(daemon, "max_concurrent_polls", "daemon", 8),
         parse_workers=reader.integer(daemon, "parse_workers", "daemon", 2),
-        log_level=reader.string(daemon, "log_level", "daemon", "info",
-                                ("debug", "info", "warning", "error")) or "info",
-        log_format=reader.string(daemon, "log_format", "daemon", "text", ("text", "json")) or "text",
+        log_level=reader.string(
+            daemon, "log_level", "daemon", "info", ("debug", "info", "warning", "error")
+        )
+        or "info",
+        log_format=reader.string(daemon, "log_format", "daemon", "text", ("text", "json"))
+        or "text",
         retry_after_s=reader.duration(alerts_raw, "retry_after", "alerts", 30.0, 1.0),
         give_up_after_s=reader.duration(alerts_raw, "give_up_after", "alerts", 86400.0, 1.0),
         max_age_s=reader.duration(alerts_raw, "max_age", "alerts", 3 * 86400.0, 0.0) or None,
         warnings=tuple(p for p in reader.problems if p.severity == "warning"),
     )
     if config.poll_deadline_s < limits.total_timeout:
-        reader.warn("daemon.poll_deadline", "is shorter than fetch.total_timeout; fetches will be cut by it")
+        reader.warn(
+            "daemon.poll_deadline", "is shorter than fetch.total_timeout; fetches will be cut by it"
+        )
     errors = [p for p in reader.problems if p.severity == "error"]
     if errors:
         raise ConfigError(reader.problems)

@@ -25,7 +25,9 @@ class TextFormatter(logging.Formatter):
         parts = [when, record.levelname.lower(), record.getMessage()]
         for key, value in _fields(record).items():
             text = SECRETS.scrub(str(value))
-            parts.append(f"{key}={json.dumps(text, ensure_ascii=False) if (' ' in text or not text) else text}")
+            parts.append(
+                f"{key}={json.dumps(text, ensure_ascii=False) if (' ' in text or not text) else text}"
+            )
         line = " ".join(parts)
         if record.exc_info:
             line += "\n" + SECRETS.scrub(self.formatException(record.exc_info))
@@ -40,7 +42,12 @@ class JsonFormatter(logging.Formatter):
             "event": record.getMessage(),
             "logger": record.name,
         }
-        doc.update({k: SECRETS.scrub(str(v)) if isinstance(v, str) else v for k, v in _fields(record).items()})
+        doc.update(
+            {
+                k: SECRETS.scrub(str(v)) if isinstance(v, str) else v
+                for k, v in _fields(record).items()
+            }
+        )
         if record.exc_info:
             doc["exception"] = SECRETS.scrub(self.formatException(record.exc_info))
         return json.dumps(doc, ensure_ascii=False)
@@ -56,7 +63,9 @@ def setup_logging(level: str = "info", fmt: str = "text") -> None:
     root.addHandler(handler)
     root.setLevel(level.upper())
     # apprise logs full chat tokens at DEBUG, and its warnings repeat what alert.retry says.
-    logging.getLogger("apprise").setLevel(logging.INFO if root.level <= logging.DEBUG else logging.ERROR)
+    logging.getLogger("apprise").setLevel(
+        logging.INFO if root.level <= logging.DEBUG else logging.ERROR
+    )
     # httpx logs every request at INFO.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)

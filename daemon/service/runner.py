@@ -55,10 +55,17 @@ def build_routes(config: Config, watchlists: list[Watchlist]) -> tuple[list[Rout
     for i, rc in enumerate(config.routes):
         for name in rc.watchlists or ():
             if name not in known:
-                problems.append(Problem(
-                    f"{config.path}: routes[{i}] ({rc.name}).watchlists",
-                    f"no watchlist named {name!r} (loaded: {', '.join(sorted(known)) or 'none'})"))
-        routes.append(Route(rc.name, rc.notify, frozenset(rc.watchlists) if rc.watchlists is not None else None))
+                problems.append(
+                    Problem(
+                        f"{config.path}: routes[{i}] ({rc.name}).watchlists",
+                        f"no watchlist named {name!r} (loaded: {', '.join(sorted(known)) or 'none'})",
+                    )
+                )
+        routes.append(
+            Route(
+                rc.name, rc.notify, frozenset(rc.watchlists) if rc.watchlists is not None else None
+            )
+        )
     if not config.routes:
         routes.append(Route("console", (CONSOLE,), None))
     return routes, problems
@@ -92,21 +99,39 @@ class Service:
         self.client = make_client(config.fetch, config.user_agent or USER_AGENT)
         self.parser = ParserPool(workers=config.parse_workers)
         self.pipeline = Pipeline(
-            self.store, self.matcher, routes, client=self.client, parser=self.parser,
-            limits=config.fetch, poll_deadline_s=config.poll_deadline_s,
+            self.store,
+            self.matcher,
+            routes,
+            client=self.client,
+            parser=self.parser,
+            limits=config.fetch,
+            poll_deadline_s=config.poll_deadline_s,
             max_age_s=config.max_age_s,
         )
-        self.sender = Sender(self.store, routes, retry_after_s=config.retry_after_s,
-                             give_up_after_s=config.give_up_after_s)
+        self.sender = Sender(
+            self.store,
+            routes,
+            retry_after_s=config.retry_after_s,
+            give_up_after_s=config.give_up_after_s,
+        )
         self._polls: dict[str, asyncio.Task[PollReport]] = {}
         self._sending: asyncio.Task[int] | None = None
         self._lease = timedelta(seconds=config.poll_deadline_s + 30)
-        self.store.sync_feeds([FeedSpec(f.name, f.url, f.interval_s) for f in config.feeds],
-                              datetime.now(UTC))
-        log.info("service.ready", extra={"fields": {
-            "feeds": len(config.feeds), "watchlists": len(watchlists),
-            "entries": len(self.matcher.entries), "routes": len(routes),
-            "store": "postgresql" if config.database_url else str(config.data_dir)}})
+        self.store.sync_feeds(
+            [FeedSpec(f.name, f.url, f.interval_s) for f in config.feeds], datetime.now(UTC)
+        )
+        log.info(
+            "service.ready",
+            extra={
+                "fields": {
+                    "feeds": len(config.feeds),
+                    "watchlists": len(watchlists),
+                    "entries": len(self.matcher.entries),
+                    "routes": len(routes),
+                    "store": "postgresql" if config.database_url else str(config.data_dir),
+                }
+            },
+        )
 
     async def close(self) -> None:
         await self.client.aclose()
@@ -118,12 +143,20 @@ class Service:
     async def run_once(self) -> OnceSummary:
         """Poll every configured feed once, then try every pending delivery once."""
         names = [f.name for f in self.config.feeds]
-        feeds = self.store.claim_due_feeds(datetime.now(UTC), self.owner, max(1, len(names)),
-                                           self._lease, names=names)
+        feeds = self.store.claim_due_feeds(
+            datetime.now(UTC), self.owner, max(1, len(names)), self._lease, names=names
+        )
         skipped = set(names) - {f.name for f in feeds}
         for name in sorted(skipped):
-            log.warning("feed.skipped", extra={"fields": {
-                "feed": name, "reason": "gone (HTTP 410) or being polled by another process"}})
+            log.warning(
+                "feed.skipped",
+                extra={
+                    "fields": {
+                        "feed": name,
+                        "reason": "gone (HTTP 410) or being polled by another process",
+                    }
+                },
+            )
         limit = asyncio.Semaphore(self.config.max_concurrent_polls)
 
         async def poll(feed: FeedState) -> PollReport:
@@ -133,9 +166,11 @@ class Service:
         reports = await asyncio.gather(*(poll(f) for f in feeds))
         sent = await self.sender.deliver_due(ignore_backoff=True)
         return OnceSummary(
-            polled=len(reports), failed=sum(1 for r in reports if r.error),
+            polled=len(reports),
+            failed=sum(1 for r in reports if r.error),
             new_items=sum(r.ingest.new for r in reports),
-            alerts=sum(r.ingest.alerts for r in reports), sent=sent,
+            alerts=sum(r.ingest.alerts for r in reports),
+            sent=sent,
         )
 
     # --- daemon -------------------------------------------------------------------------
@@ -143,9 +178,17 @@ class Service:
     async def run_forever(self, stop: asyncio.Event) -> None:
         scheduler = AsyncIOScheduler(timezone="UTC")
         common: dict[str, Any] = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
-        scheduler.add_job(self._dispatch, "interval", seconds=self.config.dispatch_every_s,
-                          id="dispatch", next_run_time=datetime.now(UTC), **common)
-        scheduler.add_job(self._kick_sender, "interval", seconds=SEND_EVERY_S, id="outbox", **common)
+        scheduler.add_job(
+            self._dispatch,
+            "interval",
+            seconds=self.config.dispatch_every_s,
+            id="dispatch",
+            next_run_time=datetime.now(UTC),
+            **common,
+        )
+        scheduler.add_job(
+            self._kick_sender, "interval", seconds=SEND_EVERY_S, id="outbox", **common
+        )
         scheduler.start()
         log.info("daemon.started", extra={"fields": {"owner": self.owner}})
         try:
@@ -162,7 +205,9 @@ class Service:
             tasks.append(self._sending)
         if not tasks:
             return
-        log.info("daemon.draining", extra={"fields": {"tasks": len(tasks), "grace_s": SHUTDOWN_GRACE_S}})
+        log.info(
+            "daemon.draining", extra={"fields": {"tasks": len(tasks), "grace_s": SHUTDOWN_GRACE_S}}
+        )
         _done, pending = await asyncio.wait(tasks, timeout=SHUTDOWN_GRACE_S)
         for task in pending:
             task.cancel()

@@ -27,6 +27,7 @@ from daemon.store._store import (
     NewItem,
     OutboxCounts,
     OutboxEntry,
+    Saved,
     Store,
     StoreError,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "NewItem",
     "OutboxCounts",
     "OutboxEntry",
+    "Saved",
     "Store",
     "StoreError",
 ]

@@ -47,14 +47,16 @@ class UTCDateTime(TypeDecorator[datetime]):
 metadata = MetaData()
 
 meta = Table(
-    "meta", metadata,
+    "meta",
+    metadata,
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
 )
 
 # A feed's row carries its own schedule: the dispatcher claims the feeds that are due.
 feeds = Table(
-    "feeds", metadata,
+    "feeds",
+    metadata,
     Column("name", String(200), primary_key=True),
     Column("url", Text, nullable=False),
     Column("interval_s", Integer, nullable=False),
@@ -73,7 +75,8 @@ feeds = Table(
 )
 
 items = Table(
-    "items", metadata,
+    "items",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("outlet", String(200), nullable=False),
     Column("key", Text, nullable=False),
@@ -92,9 +95,12 @@ items = Table(
 
 # Earlier versions of an item that was edited after it was first seen.
 item_edits = Table(
-    "item_edits", metadata,
+    "item_edits",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column(
+        "item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
     Column("content_hash", String(64), nullable=False),
     Column("title", Text, nullable=False),
     Column("text", Text, nullable=False),
@@ -102,9 +108,12 @@ item_edits = Table(
 )
 
 hits = Table(
-    "hits", metadata,
+    "hits",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column(
+        "item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
     Column("watchlist", String(200), nullable=False),
     Column("entry", String(200), nullable=False),
     Column("kind", String(32), nullable=False),
@@ -120,7 +129,8 @@ hits = Table(
 # The outbox: an alert is decided in the transaction that stores its item; each of its
 # targets gets a delivery row that the sender works through.
 alerts = Table(
-    "alerts", metadata,
+    "alerts",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
     Column("route", String(200), nullable=False),
@@ -130,7 +140,8 @@ alerts = Table(
 )
 
 deliveries = Table(
-    "deliveries", metadata,
+    "deliveries",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("alert_id", Integer, ForeignKey("alerts.id", ondelete="CASCADE"), nullable=False),
     Column("target", String(64), nullable=False),  # a fingerprint of the URL, never the URL

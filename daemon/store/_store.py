@@ -26,8 +26,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from daemon.errors import RaqibError
-from daemon.redact import scrub_urls
 from daemon.feeds import Item
+from daemon.redact import scrub_urls
 from daemon.store import _schema as s
 from daemon.watch import Hit
 
@@ -93,6 +93,14 @@ class NewItem:
 class Edit:
     item_id: int
     item: Item
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    """What ``save_items`` wrote: how many items, and the ids of their alerts."""
+
+    items: int
+    alerts: list[int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,9 +175,13 @@ class Store:
     def _migrate(self) -> None:
         s.metadata.create_all(self.engine)
         with self.engine.begin() as conn:
-            version = conn.execute(select(s.meta.c.value).where(s.meta.c.key == "schema_version")).scalar()
+            version = conn.execute(
+                select(s.meta.c.value).where(s.meta.c.key == "schema_version")
+            ).scalar()
             if version is None:
-                conn.execute(insert(s.meta).values(key="schema_version", value=str(s.SCHEMA_VERSION)))
+                conn.execute(
+                    insert(s.meta).values(key="schema_version", value=str(s.SCHEMA_VERSION))
+                )
             elif int(version) > s.SCHEMA_VERSION:
                 raise StoreError(
                     f"the database has schema version {version}, newer than this Raqib "
@@ -186,16 +198,33 @@ class Store:
             for spec in specs:
                 row = rows.get(spec.name)
                 if row is None:
-                    conn.execute(insert(s.feeds).values(
-                        name=spec.name, url=spec.url, interval_s=spec.interval_s,
-                        next_poll_at=now, failures=0, gone=False, items_seen=0, configured=True,
-                    ))
+                    conn.execute(
+                        insert(s.feeds).values(
+                            name=spec.name,
+                            url=spec.url,
+                            interval_s=spec.interval_s,
+                            next_poll_at=now,
+                            failures=0,
+                            gone=False,
+                            items_seen=0,
+                            configured=True,
+                        )
+                    )
                     continue
                 values: dict[str, Any] = {"configured": True, "interval_s": spec.interval_s}
                 if row.url != spec.url:
-                    values.update(url=spec.url, etag=None, last_modified=None, gone=False,
-                                  failures=0, next_poll_at=now, last_error=None)
-                elif row.next_poll_at > now + timedelta(seconds=spec.interval_s) and not row.failures:
+                    values.update(
+                        url=spec.url,
+                        etag=None,
+                        last_modified=None,
+                        gone=False,
+                        failures=0,
+                        next_poll_at=now,
+                        last_error=None,
+                    )
+                elif (
+                    row.next_poll_at > now + timedelta(seconds=spec.interval_s) and not row.failures
+                ):
                     values["next_poll_at"] = now  # the interval was shortened
                 conn.execute(update(s.feeds).where(s.feeds.c.name == spec.name).values(**values))
             configured = {spec.name for spec in specs}
@@ -211,8 +240,14 @@ class Store:
             row = conn.execute(select(s.feeds).where(s.feeds.c.name == name)).first()
             return _feed_state(row) if row else None
 
-    def claim_due_feeds(self, now: datetime, owner: str, limit: int, lease: timedelta,
-                        names: Iterable[str] | None = None) -> list[FeedState]:
+    def claim_due_feeds(
+        self,
+        now: datetime,
+        owner: str,
+        limit: int,
+        lease: timedelta,
+        names: Iterable[str] | None = None,
+    ) -> list[FeedState]:
         """Lease up to ``limit`` due feeds to ``owner`` (all configured feeds in ``names``,
         due or not, when given). A feed leased to someone else is never handed out."""
         free = or_(s.feeds.c.lease_until.is_(None), s.feeds.c.lease_until < now)
@@ -228,25 +263,40 @@ class Store:
                 query = query.with_for_update(skip_locked=True)
             for name in conn.execute(query).scalars().all():
                 done = conn.execute(
-                    update(s.feeds).where(and_(s.feeds.c.name == name, free))
+                    update(s.feeds)
+                    .where(and_(s.feeds.c.name == name, free))
                     .values(lease_until=now + lease, leased_by=owner)
                 )
                 if done.rowcount == 1:
                     claimed.append(name)
             if not claimed:
                 return []
-            rows = conn.execute(select(s.feeds).where(s.feeds.c.name.in_(claimed))
-                                .order_by(s.feeds.c.next_poll_at))
+            rows = conn.execute(
+                select(s.feeds).where(s.feeds.c.name.in_(claimed)).order_by(s.feeds.c.next_poll_at)
+            )
             return [_feed_state(r) for r in rows]
 
-    def record_poll(self, name: str, now: datetime, *, next_poll_at: datetime,
-                    error: str | None = None, etag: str | None = None,
-                    last_modified: str | None = None, validators_changed: bool = False,
-                    gone: bool = False, new_items: int = 0) -> None:
+    def record_poll(
+        self,
+        name: str,
+        now: datetime,
+        *,
+        next_poll_at: datetime,
+        error: str | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        validators_changed: bool = False,
+        gone: bool = False,
+        new_items: int = 0,
+    ) -> None:
         """Write a poll's outcome and release the feed's lease."""
         values: dict[str, Any] = {
-            "last_poll_at": now, "next_poll_at": next_poll_at, "lease_until": None,
-            "leased_by": None, "last_error": error, "gone": gone,
+            "last_poll_at": now,
+            "next_poll_at": next_poll_at,
+            "lease_until": None,
+            "leased_by": None,
+            "last_error": error,
+            "gone": gone,
             "items_seen": s.feeds.c.items_seen + new_items,
         }
         if error is None:
@@ -261,79 +311,145 @@ class Store:
     def release_feed(self, name: str) -> None:
         """Give up a feed's lease without recording a poll (the poll was abandoned)."""
         with self.engine.begin() as conn:
-            conn.execute(update(s.feeds).where(s.feeds.c.name == name)
-                         .values(lease_until=None, leased_by=None))
+            conn.execute(
+                update(s.feeds)
+                .where(s.feeds.c.name == name)
+                .values(lease_until=None, leased_by=None)
+            )
 
     # --- items --------------------------------------------------------------------------
 
-    def known_items(self, outlet: str, items: Sequence[Item]) -> tuple[dict[str, Known], dict[str, Known]]:
+    def known_items(
+        self, outlet: str, items: Sequence[Item]
+    ) -> tuple[dict[str, Known], dict[str, Known]]:
         """What the store holds for these items, by key and by content hash."""
         by_key: dict[str, Known] = {}
         by_hash: dict[str, Known] = {}
         keys = [i.key for i in items]
         hashes = [i.content_hash for i in items]
-        cols = (s.items.c.id, s.items.c.key, s.items.c.content_hash, s.items.c.title, s.items.c.link)
+        cols = (
+            s.items.c.id,
+            s.items.c.key,
+            s.items.c.content_hash,
+            s.items.c.title,
+            s.items.c.link,
+        )
         with self.engine.connect() as conn:
             for chunk in _chunks(keys, 500):
-                for r in conn.execute(select(*cols).where(s.items.c.outlet == outlet, s.items.c.key.in_(chunk))):
+                for r in conn.execute(
+                    select(*cols).where(s.items.c.outlet == outlet, s.items.c.key.in_(chunk))
+                ):
                     by_key[r.key] = Known(r.id, r.key, r.content_hash, r.title, r.link)
             for chunk in _chunks(hashes, 500):
-                for r in conn.execute(select(*cols).where(s.items.c.outlet == outlet,
-                                                          s.items.c.content_hash.in_(chunk))):
-                    by_hash.setdefault(r.content_hash, Known(r.id, r.key, r.content_hash, r.title, r.link))
+                for r in conn.execute(
+                    select(*cols).where(
+                        s.items.c.outlet == outlet, s.items.c.content_hash.in_(chunk)
+                    )
+                ):
+                    by_hash.setdefault(
+                        r.content_hash, Known(r.id, r.key, r.content_hash, r.title, r.link)
+                    )
         return by_key, by_hash
 
-    def save_items(self, outlet: str, new: Sequence[NewItem], edits: Sequence[Edit],
-                   now: datetime) -> list[int]:
+    def save_items(
+        self, outlet: str, new: Sequence[NewItem], edits: Sequence[Edit], now: datetime
+    ) -> Saved:
         """Store new items with their hits and alerts, and edits, in one transaction.
 
         An item that another process stored first is skipped with its alerts, so an alert is
-        never decided twice. Returns the ids of the alerts created.
+        never decided twice.
         """
         alert_ids: list[int] = []
+        stored = 0
         with self.engine.begin() as conn:
             for entry in new:
                 item = entry.item
-                stmt = _insert_ignoring_conflicts(conn, s.items).values(
-                    outlet=outlet, key=item.key, content_hash=item.content_hash, guid=item.guid,
-                    link=item.link, title=item.title, text=item.text, published=item.published,
-                    first_seen_at=now, updated_at=now, edits=0,
-                ).returning(s.items.c.id)
+                stmt = (
+                    _insert_ignoring_conflicts(conn, s.items)
+                    .values(
+                        outlet=outlet,
+                        key=item.key,
+                        content_hash=item.content_hash,
+                        guid=item.guid,
+                        link=item.link,
+                        title=item.title,
+                        text=item.text,
+                        published=item.published,
+                        first_seen_at=now,
+                        updated_at=now,
+                        edits=0,
+                    )
+                    .returning(s.items.c.id)
+                )
                 item_id = conn.execute(stmt).scalar()
                 if item_id is None:
                     continue
+                stored += 1
                 if entry.hits:
-                    conn.execute(insert(s.hits), [
-                        {"item_id": item_id, "field": field, **_hit_row(hit)} for field, hit in entry.hits
-                    ])
+                    conn.execute(
+                        insert(s.hits),
+                        [
+                            {"item_id": item_id, "field": field, **_hit_row(hit)}
+                            for field, hit in entry.hits
+                        ],
+                    )
                 for alert in entry.alerts:
                     alert_id = conn.execute(
-                        insert(s.alerts).values(item_id=item_id, route=alert.route,
-                                                payload=alert.payload, created_at=now)
+                        insert(s.alerts)
+                        .values(
+                            item_id=item_id,
+                            route=alert.route,
+                            payload=alert.payload,
+                            created_at=now,
+                        )
                         .returning(s.alerts.c.id)
                     ).scalar_one()
                     alert_ids.append(alert_id)
                     if alert.targets:
-                        conn.execute(insert(s.deliveries), [
-                            {"alert_id": alert_id, "target": fp, "target_label": label,
-                             "status": "pending", "attempts": 0, "next_attempt_at": now,
-                             "created_at": now}
-                            for fp, label in alert.targets
-                        ])
+                        conn.execute(
+                            insert(s.deliveries),
+                            [
+                                {
+                                    "alert_id": alert_id,
+                                    "target": fp,
+                                    "target_label": label,
+                                    "status": "pending",
+                                    "attempts": 0,
+                                    "next_attempt_at": now,
+                                    "created_at": now,
+                                }
+                                for fp, label in alert.targets
+                            ],
+                        )
             for edit in edits:
-                old = conn.execute(select(s.items.c.content_hash, s.items.c.title, s.items.c.text)
-                                   .where(s.items.c.id == edit.item_id)).first()
+                old = conn.execute(
+                    select(s.items.c.content_hash, s.items.c.title, s.items.c.text).where(
+                        s.items.c.id == edit.item_id
+                    )
+                ).first()
                 if old is None or old.content_hash == edit.item.content_hash:
                     continue
-                conn.execute(insert(s.item_edits).values(
-                    item_id=edit.item_id, content_hash=old.content_hash, title=old.title,
-                    text=old.text, seen_at=now,
-                ))
-                conn.execute(update(s.items).where(s.items.c.id == edit.item_id).values(
-                    content_hash=edit.item.content_hash, title=edit.item.title, text=edit.item.text,
-                    updated_at=now, edits=s.items.c.edits + 1,
-                ))
-        return alert_ids
+                conn.execute(
+                    insert(s.item_edits).values(
+                        item_id=edit.item_id,
+                        content_hash=old.content_hash,
+                        title=old.title,
+                        text=old.text,
+                        seen_at=now,
+                    )
+                )
+                conn.execute(
+                    update(s.items)
+                    .where(s.items.c.id == edit.item_id)
+                    .values(
+                        content_hash=edit.item.content_hash,
+                        title=edit.item.title,
+                        text=edit.item.text,
+                        updated_at=now,
+                        edits=s.items.c.edits + 1,
+                    )
+                )
+        return Saved(stored, alert_ids)
 
     def item_count(self, outlet: str | None = None) -> int:
         query = select(func.count()).select_from(s.items)
@@ -344,14 +460,22 @@ class Store:
 
     def item_edits(self, outlet: str, key: str) -> int:
         with self.engine.connect() as conn:
-            value = conn.execute(select(s.items.c.edits).where(
-                s.items.c.outlet == outlet, s.items.c.key == key)).scalar()
+            value = conn.execute(
+                select(s.items.c.edits).where(s.items.c.outlet == outlet, s.items.c.key == key)
+            ).scalar()
             return int(value or 0)
 
     # --- outbox -------------------------------------------------------------------------
 
-    def claim_deliveries(self, now: datetime, limit: int, lease: timedelta, *,
-                         ignore_backoff: bool = False, exclude: Collection[int] = ()) -> list[Delivery]:
+    def claim_deliveries(
+        self,
+        now: datetime,
+        limit: int,
+        lease: timedelta,
+        *,
+        ignore_backoff: bool = False,
+        exclude: Collection[int] = (),
+    ) -> list[Delivery]:
         """Lease pending deliveries that are due (all pending ones with ``ignore_backoff``),
         leaving out the ids in ``exclude``."""
         d, a = s.deliveries, s.alerts
@@ -367,16 +491,29 @@ class Store:
             if conn.dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
             for delivery_id in conn.execute(query).scalars().all():
-                done = conn.execute(update(d).where(and_(d.c.id == delivery_id, free))
-                                    .values(lease_until=now + lease))
+                done = conn.execute(
+                    update(d)
+                    .where(and_(d.c.id == delivery_id, free))
+                    .values(lease_until=now + lease)
+                )
                 if done.rowcount == 1:
                     claimed.append(delivery_id)
             if not claimed:
                 return []
             rows = conn.execute(
-                select(d.c.id, d.c.alert_id, a.c.route, d.c.target, d.c.target_label, a.c.payload,
-                       d.c.attempts, a.c.created_at)
-                .join(a, a.c.id == d.c.alert_id).where(d.c.id.in_(claimed)).order_by(d.c.id)
+                select(
+                    d.c.id,
+                    d.c.alert_id,
+                    a.c.route,
+                    d.c.target,
+                    d.c.target_label,
+                    a.c.payload,
+                    d.c.attempts,
+                    a.c.created_at,
+                )
+                .join(a, a.c.id == d.c.alert_id)
+                .where(d.c.id.in_(claimed))
+                .order_by(d.c.id)
             )
             return [Delivery(**r._mapping) for r in rows]
 
@@ -384,7 +521,9 @@ class Store:
         self._finish(delivery_id, status="sent", sent_at=now, last_error=None)
 
     def mark_retry(self, delivery_id: int, error: str, next_attempt_at: datetime) -> None:
-        self._finish(delivery_id, status="pending", last_error=error, next_attempt_at=next_attempt_at)
+        self._finish(
+            delivery_id, status="pending", last_error=error, next_attempt_at=next_attempt_at
+        )
 
     def mark_failed(self, delivery_id: int, error: str) -> None:
         self._finish(delivery_id, status="failed", last_error=error)
@@ -392,17 +531,27 @@ class Store:
     def _finish(self, delivery_id: int, **values: Any) -> None:
         d = s.deliveries
         with self.engine.begin() as conn:
-            conn.execute(update(d).where(d.c.id == delivery_id).values(
-                lease_until=None, attempts=d.c.attempts + 1, **values))
+            conn.execute(
+                update(d)
+                .where(d.c.id == delivery_id)
+                .values(lease_until=None, attempts=d.c.attempts + 1, **values)
+            )
 
     def outbox_counts(self, since: datetime) -> OutboxCounts:
         d = s.deliveries
         with self.engine.connect() as conn:
-            counts: dict[str, int] = dict(conn.execute(
-                select(d.c.status, func.count()).where(d.c.status.in_(("pending", "failed")))
-                .group_by(d.c.status)).all())
-            sent = conn.execute(select(func.count()).select_from(d).where(
-                d.c.status == "sent", d.c.sent_at >= since)).scalar_one()
+            counts: dict[str, int] = dict(
+                conn.execute(
+                    select(d.c.status, func.count())
+                    .where(d.c.status.in_(("pending", "failed")))
+                    .group_by(d.c.status)
+                ).all()
+            )
+            sent = conn.execute(
+                select(func.count())
+                .select_from(d)
+                .where(d.c.status == "sent", d.c.sent_at >= since)
+            ).scalar_one()
         return OutboxCounts(int(counts.get("pending", 0)), int(counts.get("failed", 0)), int(sent))
 
     def alert_count(self) -> int:
@@ -417,8 +566,14 @@ def _feed_state(row: Any) -> FeedState:
 
 def _hit_row(hit: Hit) -> dict[str, Any]:
     return {
-        "watchlist": hit.watchlist, "entry": hit.entry, "kind": hit.kind, "alias": hit.alias,
-        "surface": hit.surface, "start": hit.start, "end": hit.end, "method": hit.method,
+        "watchlist": hit.watchlist,
+        "entry": hit.entry,
+        "kind": hit.kind,
+        "alias": hit.alias,
+        "surface": hit.surface,
+        "start": hit.start,
+        "end": hit.end,
+        "method": hit.method,
         "score": hit.score,
     }
 

@@ -67,21 +67,28 @@ def name_words(name: str) -> list[str]:
     ]
 
 
-def _load_entry(raw: object, where: str, watchlist: str, defaults: dict[str, object],
-                problems: list[Problem]) -> Entry | None:
+def _load_entry(
+    raw: object, where: str, watchlist: str, defaults: dict[str, object], problems: list[Problem]
+) -> Entry | None:
     if not isinstance(raw, dict):
         problems.append(Problem(where, "must be a table with id, kind and names"))
         return None
     for key in sorted(set(raw) - _ENTRY_KEYS):
-        problems.append(Problem(f"{where}.{key}", f"unknown key (known: {', '.join(sorted(_ENTRY_KEYS))})"))
+        problems.append(
+            Problem(f"{where}.{key}", f"unknown key (known: {', '.join(sorted(_ENTRY_KEYS))})")
+        )
     entry_id = raw.get("id")
     if not isinstance(entry_id, str) or not _ID_RE.match(entry_id):
-        problems.append(Problem(f"{where}.id", "must be a lowercase id of letters, digits, '-', '_' or '.'"))
+        problems.append(
+            Problem(f"{where}.id", "must be a lowercase id of letters, digits, '-', '_' or '.'")
+        )
         return None
     where = f"{where} ({entry_id})"
     kind = raw.get("kind", defaults.get("kind", "other"))
     if kind not in KINDS:
-        problems.append(Problem(f"{where}.kind", f"must be one of {', '.join(KINDS)}, not {kind!r}"))
+        problems.append(
+            Problem(f"{where}.kind", f"must be one of {', '.join(KINDS)}, not {kind!r}")
+        )
         return None
     names = _string_list(raw.get("names"), f"{where}.names", problems)
     if names is None:
@@ -91,7 +98,9 @@ def _load_entry(raw: object, where: str, watchlist: str, defaults: dict[str, obj
         return None
     for name in names:
         if not name_words(name):
-            problems.append(Problem(f"{where}.names", f"{name!r} has no letters or digits to match"))
+            problems.append(
+                Problem(f"{where}.names", f"{name!r} has no letters or digits to match")
+            )
             return None
     lists: dict[str, tuple[str, ...]] = {}
     for key in ("context", "exclude", "tags"):
@@ -105,9 +114,15 @@ def _load_entry(raw: object, where: str, watchlist: str, defaults: dict[str, obj
         return None
     notes = raw.get("notes", "")
     return Entry(
-        id=entry_id, kind=str(kind), names=names, watchlist=watchlist,
-        context=lists["context"], exclude=lists["exclude"], fuzzy=fuzzy,
-        tags=lists["tags"], notes=notes if isinstance(notes, str) else "",
+        id=entry_id,
+        kind=str(kind),
+        names=names,
+        watchlist=watchlist,
+        context=lists["context"],
+        exclude=lists["exclude"],
+        fuzzy=fuzzy,
+        tags=lists["tags"],
+        notes=notes if isinstance(notes, str) else "",
     )
 
 
@@ -124,7 +139,9 @@ def load_watchlist(path: Path, problems: list[Problem]) -> Watchlist | None:
         problems.append(Problem(where, f"invalid TOML: {exc}"))
         return None
     for key in sorted(set(raw) - _FILE_KEYS):
-        problems.append(Problem(f"{where}: {key}", "unknown key (known: name, description, defaults, entries)"))
+        problems.append(
+            Problem(f"{where}: {key}", "unknown key (known: name, description, defaults, entries)")
+        )
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
         problems.append(Problem(f"{where}: name", "missing; give the watchlist a name"))
@@ -151,8 +168,12 @@ def load_watchlist(path: Path, problems: list[Problem]) -> Watchlist | None:
     if not entries:
         problems.append(Problem(f"{where}: entries", "no entries", "warning"))
     desc = raw.get("description", "")
-    return Watchlist(name=name, path=where, entries=tuple(entries),
-                     description=desc if isinstance(desc, str) else "")
+    return Watchlist(
+        name=name,
+        path=where,
+        entries=tuple(entries),
+        description=desc if isinstance(desc, str) else "",
+    )
 
 
 def load_watchlists(paths: list[Path]) -> LoadResult:
@@ -165,7 +186,9 @@ def load_watchlists(paths: list[Path]) -> LoadResult:
             continue
         if wl.name in names:
             result.problems.append(
-                Problem(f"{path}: name", f"watchlist {wl.name!r} is also defined in {names[wl.name]}")
+                Problem(
+                    f"{path}: name", f"watchlist {wl.name!r} is also defined in {names[wl.name]}"
+                )
             )
             continue
         names[wl.name] = str(path)

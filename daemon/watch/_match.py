@@ -101,7 +101,9 @@ def _respellings(words: list[Word]) -> list[tuple[Word, ...]]:
     for i, (article, stem) in enumerate(words):
         if not article and (parts := split_joined(stem)):
             head, rest = parts
-            forms.add(tuple([*words[:i], (False, head), _word(name_reading(rest, "ar")), *words[i + 1 :]]))
+            forms.add(
+                tuple([*words[:i], (False, head), _word(name_reading(rest, "ar")), *words[i + 1 :]])
+            )
         if i + 1 < len(words) and not article:
             nxt_article, nxt_stem = words[i + 1]
             joined = joins(stem, ("ال" if nxt_article else "") + nxt_stem)
@@ -110,8 +112,9 @@ def _respellings(words: list[Word]) -> list[tuple[Word, ...]]:
     return [tuple(words)] + sorted(f for f in forms if f != tuple(words))
 
 
-def _phrase_at(units: Sequence[_Unit], i: int, words: Sequence[Word],
-               first_readings: Iterable[Reading]) -> Reading | None:
+def _phrase_at(
+    units: Sequence[_Unit], i: int, words: Sequence[Word], first_readings: Iterable[Reading]
+) -> Reading | None:
     """The reading of ``units[i]`` with which ``words`` stand at ``i``, or None."""
     if i + len(words) > len(units):
         return None
@@ -167,7 +170,10 @@ class Matcher:
                     hit = self._hit(text, units, i, last, form, got)
                     key = (form.entry.watchlist, form.entry.id, hit.start)
                     old = found.get(key)
-                    if old is None or (hit.end - hit.start, hit.score) > (old.end - old.start, old.score):
+                    if old is None or (hit.end - hit.start, hit.score) > (
+                        old.end - old.start,
+                        old.score,
+                    ):
                         found[key] = hit
         return _drop_contained(sorted(found.values(), key=lambda h: (h.start, -h.end, h.entry)))
 
@@ -192,15 +198,22 @@ class Matcher:
         return False
 
     @staticmethod
-    def _hit(text: str, units: Sequence[_Unit], first: int, last: int, form: _Form,
-             reading: Reading) -> Hit:
+    def _hit(
+        text: str, units: Sequence[_Unit], first: int, last: int, form: _Form, reading: Reading
+    ) -> Hit:
         start, end = units[first].token.start, units[last].token.end
         literal = all(_word(units[first + j].literal) == w for j, w in enumerate(form.words))
         exact = form.canonical and literal and reading.prefix == 0
         return Hit(
-            entry=form.entry.id, watchlist=form.entry.watchlist, kind=form.entry.kind,
-            alias=form.alias, surface=text[start:end], start=start, end=end,
-            method="exact" if exact else "variant", score=1.0 if exact else 0.95,
+            entry=form.entry.id,
+            watchlist=form.entry.watchlist,
+            kind=form.entry.kind,
+            alias=form.alias,
+            surface=text[start:end],
+            start=start,
+            end=end,
+            method="exact" if exact else "variant",
+            score=1.0 if exact else 0.95,
         )
 
 
@@ -208,8 +221,13 @@ def _drop_contained(hits: list[Hit]) -> list[Hit]:
     """Of an entry's overlapping hits, keep the longest (تنظيم الدولة inside تنظيم الدولة الإسلامية)."""
     kept: list[Hit] = []
     for hit in hits:
-        if any(k.entry == hit.entry and k.watchlist == hit.watchlist
-               and k.start <= hit.start and hit.end <= k.end for k in kept):
+        if any(
+            k.entry == hit.entry
+            and k.watchlist == hit.watchlist
+            and k.start <= hit.start
+            and hit.end <= k.end
+            for k in kept
+        ):
             continue
         kept.append(hit)
     return kept
