@@ -247,3 +247,34 @@ def test_run_once_on_postgresql_sends_once(
     assert len(smtp_server.messages) == 1
     assert len(webhook.received) == 1
     assert not (tmp_path / "data").exists(), "with database_url nothing is written to data_dir"
+
+
+def test_sigterm_during_a_slow_poll_abandons_it_safely(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    serve_defaults(feed_server)
+    feed_server.resources["/ar.xml"] = Resource(rss2([STRIKE, WEATHER]), drip_seconds=60)
+    config = write_config(tmp_path, feed_server, routes="")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "daemon", "run", "--config", str(config)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert wait_for(lambda: len(feed_server.requests_for("/ar.xml")) == 1, timeout=20)
+        time.sleep(0.5)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "daemon.abandoned" in err and "daemon.stopped" in err
+    assert len(feed_server.requests_for("/ar.xml")) == 1, "one poll of a feed at a time"
+    assert STRIKE.title not in out
+
+    feed_server.resources["/ar.xml"] = Resource(rss2([STRIKE, WEATHER]))
+    again = raqib("run", "--once", "--config", str(config))
+
+    assert again.returncode == 0, again.stderr
+    assert STRIKE.title in again.stdout, "the abandoned poll gave its lease back and lost nothing"
