@@ -31,8 +31,8 @@ test: $(VENV)/.dev           ## install and run the test suite
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.dev           ## ruff and mypy
-	$(BIN)/ruff check daemon tests examples
-	$(BIN)/ruff format --check daemon tests examples
+	$(BIN)/ruff check daemon tests examples bench
+	$(BIN)/ruff format --check daemon tests examples bench
 	$(BIN)/mypy daemon
 
 demo: $(VENV)/.run           ## the whole pipeline offline, on sample feeds served from 127.0.0.1

@@ -40,7 +40,9 @@ def cases(raw: dict, seeds_dir: Path) -> list[tuple[str, str, list[str], list[st
         text = (seeds_dir / seed["file"]).read_text(encoding="utf-8")
         out.append((seed["file"], text, seed.get("hit", []), seed.get("miss", [])))
     for i, snippet in enumerate(raw.get("snippet", [])):
-        out.append((f"snippet {i}", snippet["text"], snippet.get("hit", []), snippet.get("miss", [])))
+        out.append(
+            (f"snippet {i}", snippet["text"], snippet.get("hit", []), snippet.get("miss", []))
+        )
     return out
 
 
