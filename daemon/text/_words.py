@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 # Latin renderings of the Arabic article, assimilated or not, and English "the".
 LATIN_ARTICLES = frozenset(
-    ["al", "el", "il", "ul", "ad", "ed", "ar", "er", "as", "es", "at", "et", "az", "ez", "an", "en", "ash", "esh", "adh", "ath", "dh", "the"]
+    "al el il ul ad ed ar er as es at et az ez an en ash esh adh ath dh the".split()  # noqa: SIM905
 )
 
 _CONJUNCTIONS = ("", "و", "ف")
