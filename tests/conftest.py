@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import uuid
@@ -51,6 +52,31 @@ def raqib(
         env=full_env,
         cwd=ROOT,
     )
+
+
+class RunningDaemon:
+    """``raqib run`` in a child process; leaving the ``with`` block sends SIGTERM and
+    keeps the exit code and output in ``returncode``, ``out`` and ``err``."""
+
+    def __init__(self, config: Path):
+        self.config = config
+        self.returncode: int | None = None
+        self.out = self.err = ""
+
+    def __enter__(self) -> RunningDaemon:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "daemon", "run", "--config", str(self.config)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        self.out, self.err = self.proc.communicate(timeout=30)
+        self.returncode = self.proc.returncode
 
 
 def shared_path(*parts: str) -> Path:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-from tests.conftest import ROOT, raqib
+from tests.conftest import RunningDaemon, raqib
 from tests.servers import FeedServer, SMTPServer, WebhookReceiver, free_port, text_of, wait_for
 from tests.test_end_to_end import STRIKE, serve_defaults, write_config
 
@@ -72,19 +69,10 @@ def test_webhook_answering_500_is_retried_by_the_daemon_until_it_accepts(
         "[watchlists]", '[alerts]\nretry_after = "1s"\n\n[watchlists]'
     )
     config.write_text(text, encoding="utf-8")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "daemon", "run", "--config", str(config)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    with RunningDaemon(config) as daemon:
         assert wait_for(lambda: len(webhook.received) == 1, timeout=40)
         time.sleep(1.5)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        _out, err = proc.communicate(timeout=30)
+    err = daemon.err
     assert webhook.attempts == 3
     assert len(webhook.received) == 1
     assert STRIKE.title in webhook.received[0]["message"]

@@ -3,13 +3,10 @@ webhook receiver on 127.0.0.1."""
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-from tests.conftest import ROOT, raqib
+from tests.conftest import RunningDaemon, raqib
 from tests.feedgen import FeedItem, atom, recent, rss1, rss2
 from tests.servers import FeedServer, Resource, SMTPServer, WebhookReceiver, text_of, wait_for
 
@@ -142,14 +139,7 @@ def test_daemon_polls_on_its_own_and_stops_cleanly_on_sigterm(
 ) -> None:
     serve_defaults(feed_server)
     config = write_config(tmp_path, feed_server, routes_for(smtp_server, webhook))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "daemon", "run", "--config", str(config)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    with RunningDaemon(config) as daemon:
         assert wait_for(lambda: len(smtp_server.messages) == 1, timeout=30)
         later = FeedItem(
             title="اشتباكات في محيط التنف",
@@ -164,10 +154,8 @@ def test_daemon_polls_on_its_own_and_stops_cleanly_on_sigterm(
         assert wait_for(
             lambda: len(feed_server.requests_for("/ar.xml")) > polls_before + 1, timeout=15
         ), "the daemon keeps polling on the feed's interval"
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=30)
-    assert proc.returncode == 0, err
+    err = daemon.err
+    assert daemon.returncode == 0, err
     assert "daemon.stopped" in err
     assert [text_of(m).splitlines()[0] for m in smtp_server.messages] == [STRIKE.title, later.title]
 
@@ -255,20 +243,11 @@ def test_sigterm_during_a_slow_poll_abandons_it_safely(
     serve_defaults(feed_server)
     feed_server.resources["/ar.xml"] = Resource(rss2([STRIKE, WEATHER]), drip_seconds=60)
     config = write_config(tmp_path, feed_server, routes="")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "daemon", "run", "--config", str(config)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    with RunningDaemon(config) as daemon:
         assert wait_for(lambda: len(feed_server.requests_for("/ar.xml")) == 1, timeout=20)
         time.sleep(0.5)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=30)
-    assert proc.returncode == 0, err
+    out, err = daemon.out, daemon.err
+    assert daemon.returncode == 0, err
     assert "daemon.abandoned" in err and "daemon.stopped" in err
     assert len(feed_server.requests_for("/ar.xml")) == 1, "one poll of a feed at a time"
     assert STRIKE.title not in out
