@@ -95,11 +95,6 @@ class SecretFilter(logging.Filter):
 SECRETS = SecretFilter()
 
 
-def scrub(text: str) -> str:
-    """``text`` with every registered secret masked."""
-    return SECRETS.scrub(text)
-
-
 def scrub_urls(text: str) -> str:
     """``text`` with every URL in it masked (for errors raised by libraries)."""
     return _URL_RE.sub(lambda m: mask_url(m.group(0)), SECRETS.scrub(text))

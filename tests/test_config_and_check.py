@@ -188,3 +188,12 @@ def test_match_on_a_missing_file_is_one_line(tmp_path: Path) -> None:
         done.stderr.strip()
         == f"raqib: cannot read {tmp_path / 'nope.txt'}: No such file or directory"
     )
+
+
+def test_check_shows_warnings_about_timeouts(tmp_path: Path) -> None:
+    path = write(tmp_path, '[daemon]\npoll_deadline = "10s"\n[fetch]\ntotal_timeout = "30s"\n')
+    done = raqib("check", "--config", str(path))
+    assert done.returncode == 0, done.stdout
+    assert (
+        f"{path}: daemon.poll_deadline: warning: is shorter than fetch.total_timeout" in done.stdout
+    )

@@ -650,22 +650,21 @@ def test_a_feed_whose_guids_change_on_every_fetch_adds_nothing_when_content_is_t
     assert pipeline.store.alert_count() == 1
 
 
+# A "latest news" feed that gives every story the guid "latest".
+MARKETS_UNDER_LATEST = FeedItem(
+    title="Market prices steady",
+    text="Nothing new in the markets.",
+    link="http://news.example.org/markets",
+    guid="latest",
+    published=recent(30),
+)
+
+
 def test_a_guid_reused_for_a_different_story_on_a_later_fetch_is_a_new_item_that_alerts(
     pipeline: Pipeline, feed_server: FeedServer
 ) -> None:
     now = datetime.now(UTC)
-    first = served_items(
-        feed_server,
-        [
-            FeedItem(
-                title="Market prices steady",
-                text="Nothing new in the markets.",
-                link="http://news.example.org/markets",
-                guid="latest",
-                published=recent(30),
-            )
-        ],
-    )
+    first = served_items(feed_server, [MARKETS_UNDER_LATEST])
     later = served_items(feed_server, [replace(TANF, guid="latest")])
     assert first[0].key == later[0].key  # the feed gave both stories one identity
 
@@ -684,18 +683,7 @@ def test_an_edit_deep_in_a_reused_guid_story_is_an_edit_not_a_new_alert(
     pipeline: Pipeline, feed_server: FeedServer
 ) -> None:
     now = datetime.now(UTC)
-    first = served_items(
-        feed_server,
-        [
-            FeedItem(
-                title="Market prices steady",
-                text="Nothing new in the markets.",
-                link="http://news.example.org/markets",
-                guid="latest",
-                published=recent(30),
-            )
-        ],
-    )
+    first = served_items(feed_server, [MARKETS_UNDER_LATEST])
     story = replace(TANF, guid="latest", text=TANF.text + " " + "x" * 600)
     later = served_items(feed_server, [story])
     edited = served_items(feed_server, [replace(story, text=story.text + " Updated at noon.")])

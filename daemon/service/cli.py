@@ -16,7 +16,12 @@ from daemon import __version__
 from daemon.errors import ConfigError, Problem, RaqibError
 from daemon.service.config import Config, load_config
 from daemon.service.logs import setup_logging
-from daemon.service.runner import Service, build_routes, install_signal_handlers, load_matcher
+from daemon.service.runner import (
+    Service,
+    build_routes,
+    install_signal_handlers,
+    load_configured_watchlists,
+)
 from daemon.watch import Hit, Matcher
 
 log = logging.getLogger("raqib.cli")
@@ -101,7 +106,7 @@ def cmd_check(path: Path) -> int:
         problems += exc.problems
     summary = ""
     if config is not None:
-        watchlists, wl_problems = load_matcher(config)
+        watchlists, wl_problems = load_configured_watchlists(config)
         problems += wl_problems
         _routes, route_problems = build_routes(config, watchlists)
         problems += route_problems
@@ -148,7 +153,7 @@ def _read_text(file: str) -> str:
 
 
 def cmd_match(config: Config, file: str, *, as_json: bool) -> int:
-    watchlists, problems = load_matcher(config)
+    watchlists, problems = load_configured_watchlists(config)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise ConfigError(errors)

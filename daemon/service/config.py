@@ -6,7 +6,7 @@ import glob
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -376,12 +376,13 @@ def load_config(path: Path) -> Config:
         retry_after_s=reader.duration(alerts_raw, "retry_after", "alerts", 30.0, 1.0),
         give_up_after_s=reader.duration(alerts_raw, "give_up_after", "alerts", 86400.0, 1.0),
         max_age_s=reader.duration(alerts_raw, "max_age", "alerts", 3 * 86400.0, 0.0) or None,
-        warnings=tuple(p for p in reader.problems if p.severity == "warning"),
+        warnings=(),
     )
     if config.poll_deadline_s < limits.total_timeout:
         reader.warn(
             "daemon.poll_deadline", "is shorter than fetch.total_timeout; fetches will be cut by it"
         )
+    config = replace(config, warnings=tuple(p for p in reader.problems if p.severity == "warning"))
     errors = [p for p in reader.problems if p.severity == "error"]
     if errors:
         raise ConfigError(reader.problems)

@@ -41,7 +41,7 @@ SHUTDOWN_GRACE_S = 8.0
 SEND_EVERY_S = 2.0
 
 
-def load_matcher(config: Config) -> tuple[list[Watchlist], list[Problem]]:
+def load_configured_watchlists(config: Config) -> tuple[list[Watchlist], list[Problem]]:
     """The configured watchlists, and every problem in them."""
     result = load_watchlists(list(config.watchlist_paths))
     return result.watchlists, result.problems
@@ -84,7 +84,7 @@ class Service:
     """Everything a running Raqib holds."""
 
     def __init__(self, config: Config):
-        watchlists, problems = load_matcher(config)
+        watchlists, problems = load_configured_watchlists(config)
         routes, route_problems = build_routes(config, watchlists)
         problems += route_problems
         if any(p.severity == "error" for p in problems):
