@@ -60,3 +60,36 @@ def test_joined_compounds_split() -> None:
     assert split_joined("ابوالعمرين") == ("ابو", "العمرين")
     assert split_joined("عبدالرحمن") == ("عبد", "الرحمن")
     assert split_joined("ابواب") is None
+
+
+def test_fast_tokenizer_agrees_with_the_reference_on_random_text() -> None:
+    import random
+
+    from daemon.text._normalize import _tokenize_slow
+
+    rng = random.Random(7)
+    alphabet = [
+        chr(c)
+        for c in [*range(0x20, 0x250), *range(0x600, 0x700), *range(0x200B, 0x2070)]
+        + [*range(0xFB50, 0xFB60), *range(0xFE70, 0xFEFF), 0x1E24, 0x2BF, 0x640, 0x4E00]
+    ] + list(" ابتثجحخ") * 20
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 16)))
+        assert tokenize(text) == _tokenize_slow(text), repr(text)
+        assert normalize(text) == " ".join(t.norm for t in _tokenize_slow(text)), repr(text)
+
+
+def test_cross_script_keys() -> None:
+    from daemon.text import arabic_keys, gaps_agree, latin_keys
+
+    def meet(arabic: str, latin: str) -> bool:
+        return any(
+            gaps_agree(a, la, latin) for a in arabic_keys(arabic) for la in latin_keys(latin)
+        )
+
+    assert meet("حمص", "homs") and not meet("حماس", "homs")
+    assert meet("سخنه", "sukhnah") and meet("سخنه", "sukhna")
+    assert meet("كاسيغ", "kassig") and meet("كاسيج", "kassig")
+    assert meet("ادلب", "idlib") and meet("ادلب", "idleb")
+    assert meet("بصيره", "busayrah")
+    assert not meet("تم", "atmeh")  # a Latin initial vowel needs ا, ع or hamza
