@@ -22,7 +22,27 @@ kunya case forms أبي / أبا → أبو), ``name_reading`` how a watchlist n
 عبدالرحمن).
 """
 
-from daemon.text._normalize import ARABIC, LATIN, Token, normalize, tokenize
+from daemon.text._common import COMMON_ARABIC, COMMON_ENGLISH
+from daemon.text._fuzzy import deletions, edit_budget, fuzzy_distance
+from daemon.text._normalize import (
+    ARABIC,
+    LATIN,
+    Token,
+    normalize,
+    normalize_word,
+    tokenize,
+    word_runs,
+    word_spans,
+)
+from daemon.text._translit import (
+    LATIN_GLUED,
+    PARTICLES,
+    Key,
+    arabic_keys,
+    gaps_agree,
+    latin_keys,
+    skeleton_letters,
+)
 from daemon.text._words import (
     LATIN_ARTICLES,
     PURE_CLITICS,
@@ -36,16 +56,31 @@ from daemon.text._words import (
 
 __all__ = [
     "ARABIC",
+    "COMMON_ARABIC",
+    "COMMON_ENGLISH",
     "LATIN",
     "LATIN_ARTICLES",
+    "LATIN_GLUED",
+    "PARTICLES",
     "PURE_CLITICS",
+    "Key",
     "Reading",
     "Token",
+    "arabic_keys",
+    "deletions",
+    "edit_budget",
+    "fuzzy_distance",
+    "gaps_agree",
     "joins",
+    "latin_keys",
     "name_reading",
     "normalize",
+    "normalize_word",
+    "skeleton_letters",
     "split_article",
     "split_joined",
     "text_readings",
     "tokenize",
+    "word_runs",
+    "word_spans",
 ]
