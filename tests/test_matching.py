@@ -102,3 +102,108 @@ def test_hits_of_several_entries_come_in_text_order() -> None:
     m = matcher(TANF, entry("sukhnah", "السخنة"))
     hits = m.match("بين السخنة والتنف")
     assert [(h.entry, h.surface) for h in hits] == [("sukhnah", "السخنة"), ("al-tanf", "والتنف")]
+
+
+# -- fuzzy matching -------------------------------------------------------------------
+
+
+def test_spelling_variants_and_typos_meet_within_the_budget() -> None:
+    cases = [
+        ("كاسيغ", "قتل الرهينة كاسيج في سوريا"),
+        ("ريان", "والصحفي شون راين"),
+        ("داعش", "عناصر من دعاش في المنطقة"),
+        ("قوات سوريا الديمقراطية", "أعلنت قوات سورية الديموقراطية"),
+        ("Idlib", "A drone strike in Idleb province"),
+        ("al-Sukhnah", "Clashes were reported near Sukhna on Monday"),
+    ]
+    for name, text in cases:
+        hits = matcher(entry("e", name)).match(text)
+        assert [h.method for h in hits] == ["fuzzy"], (name, text, hits)
+        assert 0 < hits[0].score < 0.95
+
+
+def test_fuzzy_never_changes_a_consonant_of_a_short_word() -> None:
+    # عشرين (twenty) is one letter from عفرين, but of another class: no hit.
+    assert matcher(entry("afrin", "عفرين")).match("قتل عشرين شخصا") == []
+    # Three letters: no edits at all.
+    assert matcher(entry("sdf", "قسد")).match("عن قصد") == []
+    # Four letters: only a swap of neighbouring letters.
+    assert matcher(entry("isis", "داعش")).match("قال الداعي") == []
+
+
+def test_fuzzy_can_be_turned_off_per_entry_and_per_name() -> None:
+    text = "قتل الرهينة كاسيج"
+    assert ids(matcher(entry("k", "كاسيغ")).match(text)) == ["k"]
+    assert matcher(entry("k", "كاسيغ", fuzzy=False)).match(text) == []
+    assert matcher(entry("k", "كاسيغ", strict_names=frozenset({"كاسيغ"}))).match(text) == []
+
+
+# -- across scripts -------------------------------------------------------------------
+
+
+def test_latin_names_are_found_in_arabic_text() -> None:
+    cases = [
+        ("al-Tanf", "قصفت الطائرات رتلاً بالتنف أمس", "بالتنف"),
+        ("Deir ez-Zor", "في ريف دير الزّور الشرقي", "دير الزّور"),
+        ("Abu al-Umarayn", "قتل أبوالعمرين في الغارة", "أبوالعمرين"),
+        ("Abu al-Hasan al-Hashimi", "أقر بمقتل زعيمه أبي الحسن الهاشمي", "أبي الحسن الهاشمي"),
+        ("Peter Kassig", "الرهينة الأمريكي بيتر كاسيغ", "بيتر كاسيغ"),
+        ("Homs", "في ريف حمص الشرقي", "حمص"),
+        ("Raqqa", "وصلت إلى الرقة", "الرقة"),
+        ("Jaish al-Sharqiya", "فصيل جيش الشرقية", "جيش الشرقية"),
+    ]
+    for name, text, surface in cases:
+        hits = matcher(entry("e", name)).match(text)
+        assert [(h.surface, h.method) for h in hits] == [(surface, "cross-script")], (name, hits)
+
+
+def test_arabic_names_are_found_in_english_text() -> None:
+    m = matcher(entry("afrin", "عفرين"), entry("bab", "الباب", context=("city", "مدينة")))
+    assert [(h.entry, h.surface) for h in m.match("Turkish shelling hit Afrin today")] == [
+        ("afrin", "Afrin")
+    ]
+    assert ids(m.match("fighting in the city of al-Bab")) == ["bab"]
+    assert m.match("he closed the bab quietly") == []  # no context, no capital
+
+
+def test_skeletons_that_differ_in_their_vowels_do_not_meet() -> None:
+    m = matcher(
+        entry("homs", "Homs"),
+        entry("palmyra", "Tadmur"),
+        entry("raqqa", "Raqqa"),
+        entry("suwayda", "Suwaydah"),
+        entry("baghdadi", "Baghdadi"),
+    )
+    assert m.match("قالت حماس إن الوفد وصل") == []  # long ا where Homs has none
+    assert m.match("أدى إلى تدمير المباني") == []  # ي is not spelled u
+    assert m.match("قال جندي عراقي من الفرقة الرابعة") == []  # ع needs a vowel; ف + رقة
+    assert m.match("قال سعيد إن سعود وصل") == []  # Latin w and y need و and ي
+    assert m.match("وصل إلى بغداد") == []  # Baghdadi ends in a vowel, بغداد does not
+
+
+def test_acronyms_are_not_read_across_scripts() -> None:
+    m = matcher(entry("sdf", "SDF"), entry("isis", "ISIS"))
+    assert m.match("من الصدف أن يلتقيا") == []
+    assert ids(m.match("The SDF said ISIS attacked")) == ["sdf", "isis"]
+
+
+def test_cross_script_can_be_turned_off() -> None:
+    assert matcher(entry("homs", "Homs", cross_script=False)).match("في حمص") == []
+
+
+def test_an_everyday_word_is_not_read_as_a_one_word_latin_name() -> None:
+    # Badia (البادية) has the skeleton of بداية (beginning), an everyday word.
+    assert matcher(entry("badia", "Badia")).match("في بداية الأسبوع") == []
+
+
+def test_every_hit_explains_itself() -> None:
+    text = "قصف على مدينة حمص"
+    (hit,) = matcher(entry("homs", "Homs")).match(text)
+    assert (hit.entry, hit.alias, hit.surface, hit.method) == (
+        "homs",
+        "Homs",
+        "حمص",
+        "cross-script",
+    )
+    assert text[hit.start : hit.end] == "حمص"
+    assert 0 < hit.score < 1

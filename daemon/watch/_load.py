@@ -12,7 +12,18 @@ from daemon.text import LATIN_ARTICLES, PURE_CLITICS, tokenize
 
 KINDS = ("person", "place", "organization", "other")
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-_ENTRY_KEYS = {"id", "kind", "names", "context", "exclude", "fuzzy", "notes", "tags"}
+_ENTRY_KEYS = {
+    "id",
+    "kind",
+    "names",
+    "context",
+    "exclude",
+    "fuzzy",
+    "cross_script",
+    "notes",
+    "tags",
+}
+_NAME_KEYS = {"name", "fuzzy"}
 _FILE_KEYS = {"name", "description", "entries", "defaults"}
 
 
@@ -29,6 +40,8 @@ class Entry:
     fuzzy: bool = True
     tags: tuple[str, ...] = ()
     notes: str = ""
+    cross_script: bool = True
+    strict_names: frozenset[str] = frozenset()  # names given with fuzzy = false
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +69,40 @@ def _string_list(value: object, where: str, problems: list[Problem]) -> tuple[st
         problems.append(Problem(where, "must be a list of strings"))
         return None
     return tuple(v.strip() for v in value if v.strip())
+
+
+def _names(
+    value: object, where: str, problems: list[Problem]
+) -> tuple[tuple[str, ...], frozenset[str]] | None:
+    """``names``: strings, or tables ``{ name = "...", fuzzy = false }`` for a name that
+    must only match as written (after normalization)."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        problems.append(Problem(where, "must be a list of names"))
+        return None
+    names: list[str] = []
+    strict: set[str] = set()
+    for i, item in enumerate(value):
+        if isinstance(item, dict):
+            for key in sorted(set(item) - _NAME_KEYS):
+                problems.append(Problem(f"{where}[{i}].{key}", "unknown key (known: fuzzy, name)"))
+            name, fuzzy = item.get("name"), item.get("fuzzy", True)
+            if not isinstance(fuzzy, bool):
+                problems.append(Problem(f"{where}[{i}].fuzzy", "must be true or false"))
+                return None
+        else:
+            name, fuzzy = item, True
+        if not isinstance(name, str):
+            problems.append(
+                Problem(f"{where}[{i}]", "must be a string or { name = ..., fuzzy = ... }")
+            )
+            return None
+        if name.strip():
+            names.append(name.strip())
+            if not fuzzy:
+                strict.add(name.strip())
+    return tuple(names), frozenset(strict)
 
 
 def name_words(name: str) -> list[str]:
@@ -90,9 +137,10 @@ def _load_entry(
             Problem(f"{where}.kind", f"must be one of {', '.join(KINDS)}, not {kind!r}")
         )
         return None
-    names = _string_list(raw.get("names"), f"{where}.names", problems)
-    if names is None:
+    parsed = _names(raw.get("names"), f"{where}.names", problems)
+    if parsed is None:
         return None
+    names, strict_names = parsed
     if not names:
         problems.append(Problem(f"{where}.names", "needs at least one name"))
         return None
@@ -108,10 +156,13 @@ def _load_entry(
         if value is None:
             return None
         lists[key] = value
-    fuzzy = raw.get("fuzzy", defaults.get("fuzzy", True))
-    if not isinstance(fuzzy, bool):
-        problems.append(Problem(f"{where}.fuzzy", "must be true or false"))
-        return None
+    flags: dict[str, bool] = {}
+    for key in ("fuzzy", "cross_script"):
+        value = raw.get(key, defaults.get(key, True))
+        if not isinstance(value, bool):
+            problems.append(Problem(f"{where}.{key}", "must be true or false"))
+            return None
+        flags[key] = value
     notes = raw.get("notes", "")
     return Entry(
         id=entry_id,
@@ -120,7 +171,9 @@ def _load_entry(
         watchlist=watchlist,
         context=lists["context"],
         exclude=lists["exclude"],
-        fuzzy=fuzzy,
+        fuzzy=flags["fuzzy"],
+        cross_script=flags["cross_script"],
+        strict_names=strict_names,
         tags=lists["tags"],
         notes=notes if isinstance(notes, str) else "",
     )
