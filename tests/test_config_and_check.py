@@ -197,3 +197,51 @@ def test_check_shows_warnings_about_timeouts(tmp_path: Path) -> None:
     assert (
         f"{path}: daemon.poll_deadline: warning: is shorter than fetch.total_timeout" in done.stdout
     )
+
+
+def test_check_warns_about_risky_entries(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "",
+        {
+            "a.toml": """
+name = "a"
+[[entries]]
+id = "door"
+names = ["الباب"]
+[[entries]]
+id = "raqqa"
+names = ["Raqqa"]
+[[entries]]
+id = "sdf"
+names = ["SDF"]
+[[entries]]
+id = "x"
+names = ["غز"]
+[[entries]]
+id = "homs"
+names = ["Homs", "حمص"]
+""",
+            "b.toml": """
+name = "b"
+[[entries]]
+id = "homs-city"
+names = [{ name = "حمص", fuzzy = false }]
+""",
+        },
+    )
+    done = raqib("check", "--config", str(path))
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+
+    def warned(entry: str, words: str) -> bool:
+        return any(f": {entry}: warning:" in line and words in line for line in lines)
+
+    assert warned("door", "everyday word")
+    assert warned("raqqa", "only two consonants")
+    assert warned("sdf", "too short to be found in Arabic script")
+    assert warned("x", "very short")
+    assert warned("homs-city", "also a name of a/homs")
+    assert not any(": homs: warning" in line for line in lines)
+    assert warned("door", "only two consonants: in Latin script")
+    assert lines[-1].endswith("7 warning(s)")

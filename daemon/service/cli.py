@@ -22,7 +22,7 @@ from daemon.service.runner import (
     install_signal_handlers,
     load_configured_watchlists,
 )
-from daemon.watch import Hit, Matcher
+from daemon.watch import Hit, Matcher, risks
 
 log = logging.getLogger("raqib.cli")
 
@@ -107,7 +107,7 @@ def cmd_check(path: Path) -> int:
     summary = ""
     if config is not None:
         watchlists, wl_problems = load_configured_watchlists(config)
-        problems += wl_problems
+        problems += wl_problems + risks(watchlists)
         _routes, route_problems = build_routes(config, watchlists)
         problems += route_problems
         entries = sum(len(wl.entries) for wl in watchlists)
