@@ -25,7 +25,8 @@ therefore reduced to the same key:
   - where Arabic writes a long vowel or ع (ا و ي ع, a final ة), Latin writes a vowel too,
     so Homs (حمص) never meets حماس; and of the same quality: ا is a or e, و is o, u or w,
     ي is i, e or y (Tadmur is تدمر, not تدمير);
-  - where Latin writes y or w, Arabic writes ي or و (Suwayda is not سعيد);
+  - where Latin writes y or w, Arabic writes ي or و (Suwayda is not سعيد); ou and oo need
+    و, ee, ai and ei need ي, aa needs ا or ع (Shairat is not شعرت);
   - where Latin writes two vowel letters (ei, ou, aa …), Arabic writes something
     (Ghouta is not قطاع); a Latin word beginning with a vowel begins with ا, ع or a hamza
     in Arabic (Atmeh is not تم);
@@ -251,9 +252,19 @@ def latin_keys(word: str) -> tuple[Key, ...]:
 _QUALITY = {"a": "ae", "w": "ouw", "y": "iey"}
 
 
+# Latin vowel spellings that stand for what Arabic writes: ou and oo for و, ee, ai and ei
+# for ي, aa for ا or ع.
+_SPELLED = (("ou", "w"), ("oo", "w"), ("ee", "y"), ("ai", "y"), ("ei", "y"), ("aa", "a'"))
+
+
 def _gap_agrees(arabic: str, latin: str, first: bool, strict: bool) -> bool:
     if ("y" in latin and "y" not in arabic) or ("w" in latin and "w" not in arabic):
         return False  # Latin y and w are consonants or diphthongs that Arabic writes
+    for spelling, letters in _SPELLED:
+        if spelling in latin and not any(c in arabic for c in letters):
+            return False  # Soueida is not سعيدة, Shairat is not شعرت
+    if strict and "'" in arabic and not first and len(latin) < 2:
+        return False  # one vowel letter does not spell ع in a one-word name: Badia / بعده
     if not arabic:
         # Two Latin vowel letters spell a long vowel or a diphthong (Deir, Jaish, Ghouta),
         # which Arabic writes; a word never begins with a vowel that Arabic leaves out.

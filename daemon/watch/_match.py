@@ -489,7 +489,7 @@ def _meet(word: NameWord, unit: _Unit, first: bool) -> tuple[int, float] | None:
 def _cross(word: NameWord, unit: _Unit, readings: Sequence[Reading]) -> tuple[int, float] | None:
     """A name word met in the other script, by consonant skeleton and vowels."""
     strict = word.alone
-    short = len(word.keys[0].skeleton) <= 2
+    short = min(len(k.skeleton) for k in word.keys) <= 2
     if unit.script == ARABIC and len(readings) > 1:
         # بالمرأة is ب + المرأة; its literal reading is not a word to read a name into.
         if any(r.article and r.prefix for r in readings[1:]):
