@@ -21,7 +21,7 @@ def risks(watchlists: Iterable[Watchlist]) -> list[Problem]:
       everyday words there.
     """
     problems: list[Problem] = []
-    seen: dict[tuple[str, ...], str] = {}
+    seen: dict[str, str] = {}
     for wl in watchlists:
         for entry in wl.entries:
             where = f"{wl.path}: {entry.id}"
