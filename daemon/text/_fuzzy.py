@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from rapidfuzz.distance import OSA
 
+from daemon.text._normalize import ARABIC, script_of
 from daemon.text._translit import arabic_keys, latin_keys
 
 
@@ -61,5 +62,5 @@ def fuzzy_distance(name: str, text: str) -> int | None:
 
 
 def _same_skeleton(a: str, b: str) -> bool:
-    keys = arabic_keys if "\u0600" <= a[0] <= "\u08ff" else latin_keys
+    keys = arabic_keys if script_of(a) == ARABIC else latin_keys
     return bool({k.skeleton for k in keys(a)} & {k.skeleton for k in keys(b)})

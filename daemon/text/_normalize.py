@@ -83,6 +83,12 @@ class Token(NamedTuple):
     script: str  # ARABIC or LATIN
 
 
+def script_of(word: str) -> str:
+    """The script of a normalized word: normalized Arabic letters lie in U+0600-U+08FF;
+    digits are ASCII and count as Latin."""
+    return ARABIC if "\u0600" <= word[0] <= "\u08ff" else LATIN
+
+
 def _is_dropped(cp: int) -> bool:
     return any(lo <= cp <= hi for lo, hi in _DROP_RANGES)
 
@@ -251,19 +257,23 @@ def tokenize(text: str) -> list[Token]:
         else:
             norm = whole[start:end]
             if "\0" not in norm:
-                tokens.append(
-                    Token(norm, start, end, ARABIC if "\u0600" <= norm[0] <= "\u08ff" else LATIN)
-                )
+                tokens.append(Token(norm, start, end, script_of(norm)))
                 continue
             word = m.group()
             norm = norm.replace("\0", "")
-        if word[0] in dropped:
-            start += len(word) - len(word.lstrip(dropped))
-        if word[-1] in dropped:
-            end -= len(word) - len(word.rstrip(dropped))
-        # Normalized Arabic letters lie in U+0600-U+08FF; digits are ASCII and count as Latin.
-        tokens.append(Token(norm, start, end, ARABIC if "\u0600" <= norm[0] <= "\u08ff" else LATIN))
+        if word[0] in dropped or word[-1] in dropped:
+            start, end = _trim(word, start, end)
+        tokens.append(Token(norm, start, end, script_of(norm)))
     return tokens
+
+
+def _trim(word: str, start: int, end: int) -> tuple[int, int]:
+    """The span of a matched word without the dropped marks at its ends."""
+    dropped = _FAST.dropped
+    return (
+        start + len(word) - len(word.lstrip(dropped)),
+        end - (len(word) - len(word.rstrip(dropped))),
+    )
 
 
 def word_runs(text: str) -> list[str]:
@@ -287,17 +297,10 @@ def word_spans(text: str, wanted: Iterable[int] | None = None) -> dict[int, tupl
         spans = [(t.start, t.end) for t in _tokenize_slow(text)]
         return {i: spans[i] for i in (range(len(spans)) if wanted is None else wanted)}
     matches = list(_FAST.words.finditer(text))
-    dropped = _FAST.dropped
     out = {}
     for i in range(len(matches)) if wanted is None else wanted:
         m = matches[i]
-        start, end = m.span()
-        word = m.group()
-        if word[0] in dropped:
-            start += len(word) - len(word.lstrip(dropped))
-        if word[-1] in dropped:
-            end -= len(word) - len(word.rstrip(dropped))
-        out[i] = (start, end)
+        out[i] = _trim(m.group(), *m.span())
     return out
 
 

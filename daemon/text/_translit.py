@@ -147,6 +147,14 @@ PARTICLES = {
 LATIN_GLUED = ("abdul", "abdel", "abdal", "abdoul")
 
 
+def split_glued(word: str) -> tuple[str, str] | None:
+    """``abdulrahman`` -> (``abdul``, ``rahman``); None when the word is not glued."""
+    for glued in LATIN_GLUED:
+        if word.startswith(glued) and len(word) >= len(glued) + 3:
+            return glued, word[len(glued) :]
+    return None
+
+
 class Key(NamedTuple):
     """A word's skeleton and what stands in each gap around its consonants.
 
@@ -299,8 +307,3 @@ def gaps_agree(arabic: Key, latin: Key, latin_word: str, strict: bool = True) ->
         return False
     # A Latin name ending in a vowel needs an Arabic one ending in a long vowel or ة.
     return not (latin_word[-1] in "aiouy" and latin.gaps[-1] and not arabic.gaps[-1])
-
-
-def skeleton_letters(keys: tuple[Key, ...]) -> int:
-    """The number of consonants in the shortest key (0 when there is none)."""
-    return min((len(k.skeleton) for k in keys), default=0)

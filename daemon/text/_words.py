@@ -99,8 +99,3 @@ def split_joined(word: str) -> tuple[str, str] | None:
             if head in ("ابو", "عبد") and len(rest) >= 3:
                 return head, rest
     return None
-
-
-def joins(head: str, rest: str) -> str | None:
-    """The joined spelling of a head and the name after it, or None if they never join."""
-    return head + rest if split_joined(head + rest) == (head, rest) else None

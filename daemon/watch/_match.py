@@ -11,8 +11,8 @@ from daemon.text import (
     ARABIC,
     COMMON_ARABIC,
     COMMON_ENGLISH,
+    LATIN,
     LATIN_ARTICLES,
-    LATIN_GLUED,
     PARTICLES,
     PURE_CLITICS,
     Key,
@@ -24,6 +24,8 @@ from daemon.text import (
     latin_keys,
     name_reading,
     normalize_word,
+    script_of,
+    split_glued,
     split_joined,
     text_readings,
     word_runs,
@@ -208,7 +210,7 @@ def name_words(name: str, fuzzy: bool = True, cross: bool = True) -> list[NameWo
     article_next = False
     for raw in word_runs(name):
         word = normalize_word(raw)
-        script = ARABIC if "\u0600" <= word[0] <= "\u08ff" else "la"
+        script = script_of(word)
         if script == ARABIC:
             if word in PURE_CLITICS:
                 continue
@@ -220,15 +222,18 @@ def name_words(name: str, fuzzy: bool = True, cross: bool = True) -> list[NameWo
         if word in LATIN_ARTICLES:
             article_next = True
             continue
-        for glued in LATIN_GLUED:
-            if word.startswith(glued) and len(word) >= len(glued) + 3:
-                words.append(NameWord(glued, script, False, glued, fuzzy, cross))
-                word, article_next = word[len(glued) :], True
-                break
+        if glued := split_glued(word):
+            words.append(NameWord(glued[0], script, False, glued[0], fuzzy, cross))
+            word, article_next = glued[1], True
         acronym = len(raw) >= 2 and raw.isupper()  # ISIS, SDF: letters, not sounds
         words.append(NameWord(word, script, article_next, word, fuzzy, cross, acronym))
         article_next = False
     return words
+
+
+def cross_letters(words: Sequence[NameWord]) -> int:
+    """The consonants a name offers to be told apart in the other script."""
+    return sum(len(w.keys[0].skeleton) for w in words if w.keys)
 
 
 class Matcher:
@@ -260,7 +265,7 @@ class Matcher:
             words = name_words(alias, fuzzy=fuzzy, cross=entry.cross_script)
             if not words:
                 continue
-            if len(words) > 1 and sum(len(w.keys[0].skeleton) for w in words if w.keys) < 2:
+            if len(words) > 1 and cross_letters(words) < 2:
                 # Too little left to tell the name apart across scripts.
                 words = name_words(alias, fuzzy=fuzzy, cross=False)
             words[0].alone = len(words) == 1
@@ -295,7 +300,7 @@ class Matcher:
         word = normalize_word(raw)
         if not word:
             return ()
-        script = ARABIC if "\u0600" <= word[0] <= "\u08ff" else "la"
+        script = script_of(word)
         if script == ARABIC:
             if word in PURE_CLITICS:
                 return ()
@@ -310,14 +315,12 @@ class Matcher:
             letters = raw.lstrip("'’‘ʿʾʼʻ`´")
             # A capital letter marks a name; an all-capital word is an acronym, not a name.
             cap = letters[:1].isupper() and not (len(letters) >= 2 and letters.isupper())
-            units = (_Unit(word, script, cap, False),)
-            for glued in LATIN_GLUED:
-                if word.startswith(glued) and len(word) >= len(glued) + 3:
-                    units = (
-                        _Unit(glued, script, cap, True),
-                        _Unit(word[len(glued) :], script, cap, True),
-                    )
-                    break
+            glued = split_glued(word)
+            units = (
+                tuple(_Unit(p, script, cap, True) for p in glued)
+                if glued
+                else (_Unit(word, script, cap, False),)
+            )
         for unit in units:
             unit.starts = self._starts(unit)
         return units
@@ -337,7 +340,7 @@ class Matcher:
                             words[id(word)] = word
             if unit.script == ARABIC or unit.cap:
                 keys = arabic_keys(stem) if unit.script == ARABIC else latin_keys(stem)
-                other = "la" if unit.script == ARABIC else ARABIC
+                other = LATIN if unit.script == ARABIC else ARABIC
                 for k in keys:
                     for word in index.skeleton.get((other, k.skeleton), ()):
                         words[id(word)] = word

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from daemon.errors import Problem
 from daemon.text import ARABIC, COMMON_ARABIC, COMMON_ENGLISH
 from daemon.watch._load import Watchlist
-from daemon.watch._match import name_words
+from daemon.watch._match import cross_letters, name_words
 
 
 def risks(watchlists: Iterable[Watchlist]) -> list[Problem]:
@@ -26,7 +26,7 @@ def risks(watchlists: Iterable[Watchlist]) -> list[Problem]:
         for entry in wl.entries:
             where = f"{wl.path}: {entry.id}"
             scripts: set[str] = set()
-            cross_letters: list[int] = []
+            offered: list[int] = []
             for name in entry.names:
                 words = name_words(name)
                 if not words:
@@ -61,14 +61,10 @@ def risks(watchlists: Iterable[Watchlist]) -> list[Problem]:
                             )
                         )
                 if entry.cross_script:
-                    cross_letters.append(
-                        sum(len(w.keys[0].skeleton) for w in words if w.keys)
-                        if any(w.keys for w in words)
-                        else 0
-                    )
-            if len(scripts) == 1 and entry.cross_script and cross_letters:
+                    offered.append(cross_letters(words))
+            if len(scripts) == 1 and entry.cross_script and offered:
                 other_script = "Latin" if ARABIC in scripts else "Arabic"
-                best = max(cross_letters)
+                best = max(offered)
                 if best < 2:
                     problems.append(
                         Problem(
