@@ -8,8 +8,16 @@ Rules that span fetches (the feeds package decides identity within one fetch):
   and link both changed is a new item, keyed by its hash instead.
 - New key, but the same content as an item already stored for that outlet: the feed
   changed the item's guid, not the item. Skipped.
-- A new item alerts each route that wants one of its hits, unless it was published more
-  than ``max_age`` ago (a feed added today does not replay last month as alerts).
+- The same article reached through another feed (same canonical link, or same guid when
+  the guid is a URL) is skipped: one article, one item.
+- Every new item joins a story or starts one (``daemon.stories``), in the transaction that
+  stores it. Alerts are per story and route: a story alerts a route once, when its items
+  have hits the route wants and at least ``min_sources`` independent sources report it,
+  unless the item that would trigger it was published more than ``max_age`` ago (a feed
+  added today does not replay last month as alerts). After that, a report that adds an
+  independent source sends an update alert (``updates = "each"``), is held for the
+  route's digest (``"digest"``), or nothing (``"none"``). Copies and further reports of an
+  outlet already counted never alert.
 - Every poll ends, whatever happens, by recording its outcome and the feed's next poll:
   the interval after success or 304; after an error, the interval doubled per failure in
   a row (at most 6 h) or the server's Retry-After if longer; never again after HTTP 410.
@@ -25,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from daemon.alerts import Route, build_alert, target_label
+from daemon.alerts import Report, Route, build_alert, target_label
 from daemon.feeds import (
     FetchError,
     FetchLimits,
@@ -39,12 +47,15 @@ from daemon.feeds import (
     identify,
 )
 from daemon.redact import fingerprint, scrub_urls
-from daemon.store import Edit, FeedState, Known, NewItem, OutboxEntry, Store
+from daemon.store import Edit, FeedState, Ingest, Known, OutboxEntry, Store, StoredItem
+from daemon.stories import DocFreq, Grouper, Rules, Story
 from daemon.watch import Hit, Matcher
 
 log = logging.getLogger("raqib.pipeline")
 
 MAX_BACKOFF_S = 6 * 3600
+# Reports listed in a story alert (the first ones; the outlets line lists them all).
+MAX_REPORTS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +64,8 @@ class IngestReport:
     edited: int = 0
     unchanged: int = 0
     alerts: int = 0
+    duplicates: int = 0  # the same article through another feed
+    stories: int = 0  # new stories started
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +96,7 @@ class Pipeline:
         poll_deadline_s: float = 120.0,
         max_age_s: float | None = 3 * 86400,
         clock: Callable[[], datetime] | None = None,
+        grouping: Rules | None = None,
     ):
         self.store = store
         self.matcher = matcher
@@ -93,6 +107,8 @@ class Pipeline:
         self.poll_deadline_s = poll_deadline_s
         self.max_age_s = max_age_s
         self._now = clock or (lambda: datetime.now(UTC))
+        self.rules = grouping or Rules()
+        self.grouper: Grouper | None = None  # the window, loaded from the store when needed
 
     async def poll(self, feed: FeedState) -> PollReport:
         """Poll one feed under the total deadline and record the outcome. Never raises
@@ -184,13 +200,14 @@ class Pipeline:
         )
 
     def ingest(self, outlet: str, items: Sequence[Item], now: datetime) -> IngestReport:
-        """Store what is new or edited in ``items`` and decide its alerts."""
+        """Store what is new or edited in ``items``, group the new items into stories and
+        decide their alerts, in one transaction."""
         by_key, by_hash = self.store.known_items(outlet, items)
         items = [self._rekey_reused_guid(item, by_key) for item in items]
         rekeyed = [item for item in items if item.key not in by_key]
         if rekeyed:
             by_key.update(self.store.known_items(outlet, rekeyed)[0])
-        new: list[NewItem] = []
+        new: list[tuple[Item, list[tuple[str, Hit]]]] = []
         edits: list[Edit] = []
         unchanged = 0
         for item in items:
@@ -204,14 +221,172 @@ class Pipeline:
             if item.content_hash in by_hash:
                 unchanged += 1
                 continue
-            hits = item_hits(self.matcher, item)
-            new.append(
-                NewItem(item, tuple(hits), tuple(self._alerts(item, [h for _, h in hits], now)))
-            )
-        saved = self.store.save_items(outlet, new, edits, now)
+            new.append((item, item_hits(self.matcher, item)))
+        if not new and not edits:
+            return IngestReport(unchanged=unchanged)
+        grouper = self.window(now)
+        stored = duplicates = stories = 0
+        alerts: list[int] = []
+        try:
+            with self.store.ingest(now) as tx:
+                self._catch_up(grouper, tx.items_since(grouper.last_item_id))
+                for item, hits in new:
+                    canon = canonical_link(item.link) if item.link else None
+                    if tx.known_elsewhere(item, canon) is not None:
+                        duplicates += 1
+                        continue
+                    item_id = tx.insert_item(item, hits, canon)
+                    if item_id is None:
+                        continue
+                    stored += 1
+                    story, started, adds_source = self._group(tx, grouper, item_id, item, hits, now)
+                    stories += started
+                    alerts += self._decide(tx, story, item_id, item, adds_source, now)
+                for edit in edits:
+                    tx.save_edit(edit)
+        except BaseException:
+            self.grouper = None  # memory may hold what the store rolled back: reload it
+            raise
         return IngestReport(
-            saved.items, len(edits), unchanged + len(new) - saved.items, len(saved.alerts)
+            stored,
+            len(edits),
+            unchanged + len(new) - stored - duplicates,
+            len(alerts),
+            duplicates,
+            stories,
         )
+
+    # --- stories ------------------------------------------------------------------------
+
+    def window(self, now: datetime) -> Grouper:
+        """The grouping window, loaded from the store on first use, with expired stories
+        dropped."""
+        if self.grouper is None:
+            counts, docs = self.store.doc_freq()
+            grouper = Grouper(self.rules, DocFreq(counts, docs))
+            since = now - timedelta(seconds=2 * self.rules.window_s)
+            stored = self.store.window_items(since)
+            ungrouped = [s for s in stored if s.story_id is None]
+            self._catch_up(grouper, [s for s in stored if s.story_id is not None], learn=False)
+            if ungrouped:  # items stored before stories existed
+                with self.store.ingest(now) as tx:
+                    for s in ungrouped:
+                        item = _as_item(s)
+                        hits = [("text", h) for h in s.hits]
+                        self._group(tx, grouper, s.id, item, hits, s.first_seen_at, learn=False)
+            self.grouper = grouper
+            log.info(
+                "stories.window_loaded",
+                extra={"fields": {"items": len(grouper), "stories": len(grouper.stories)}},
+            )
+        self.grouper.expire(now.timestamp())
+        return self.grouper
+
+    def _catch_up(self, grouper: Grouper, stored: Sequence[StoredItem], learn: bool = True) -> None:
+        """Put items that are already grouped in the store (by this process earlier, or by
+        another replica) into the window."""
+        for s in stored:
+            if s.story_id is None:
+                continue
+            at = _item_time(s.published, s.first_seen_at)
+            prepared = grouper.prepare(s.title, s.text, {h.entry for h in s.hits}, at.timestamp())
+            story = grouper.add(s.id, prepared, s.outlet, s.story_id, s.copy_of, learn=learn)
+            _remember(story, s.outlet, s.title, s.link, s.hits)
+
+    def _group(
+        self,
+        tx: Ingest,
+        grouper: Grouper,
+        item_id: int,
+        item: Item,
+        hits: Sequence[tuple[str, Hit]],
+        now: datetime,
+        learn: bool = True,
+    ) -> tuple[Story, bool, bool]:
+        """Place a stored item in its story, in memory and in the store. Returns the story,
+        whether it is new, and whether the item added an independent source to it."""
+        at = _item_time(item.published, now)
+        prepared = grouper.prepare(
+            item.title, item.text, {h.entry for _, h in hits}, at.timestamp()
+        )
+        placement = grouper.place(prepared.doc)
+        started = placement.story is None
+        story_id = placement.story or tx.new_story(item.title, at, item.outlet)
+        known = grouper.stories.get(story_id)
+        before = known.independent if known is not None else 0
+        story = grouper.add(
+            item_id, prepared, item.outlet, story_id, placement.copy_of, learn=learn
+        )
+        _remember(story, item.outlet, item.title, item.link, [h for _, h in hits])
+        tx.join_story(
+            item_id,
+            story_id,
+            placement.copy_of,
+            last_at=datetime.fromtimestamp(story.last_at, UTC),
+            items=len(story.items),
+            sources=story.independent,
+            outlets=story.outlets,
+        )
+        if learn:
+            tx.learn_terms(prepared.terms)
+        log.debug(
+            "stories.placed",
+            extra={
+                "fields": {
+                    "item": item_id,
+                    "story": story_id,
+                    "reason": placement.reason,
+                    "score": round(placement.score, 3),
+                    "via": placement.via,
+                }
+            },
+        )
+        return story, started, story.independent > before
+
+    def _decide(
+        self, tx: Ingest, story: Story, item_id: int, item: Item, adds_source: bool, now: datetime
+    ) -> list[int]:
+        """The alerts that a new item of ``story`` triggers, written to the outbox."""
+        if not story.hits:
+            return []
+        fresh = (
+            self.max_age_s is None
+            or item.published is None
+            or (now - item.published).total_seconds() <= self.max_age_s
+        )
+        decided: list[int] = []
+        for route in self.routes:
+            wanted = [h for h in story.hits if route.wants(h)]
+            if not wanted:
+                continue
+            if tx.story_alerted(story.id, route.name):
+                if not adds_source or not fresh or route.updates == "none":
+                    continue
+                if route.updates == "digest":
+                    tx.hold_update(route.name, story.id, item_id)
+                    continue
+                kind = "update"
+            elif fresh and story.independent >= route.min_sources:
+                kind = "story"
+            else:
+                continue
+            alert = build_alert(
+                item.title,
+                item.outlet,
+                item.link,
+                item.published,
+                wanted,
+                kind=kind,
+                story=story.id,
+                outlets=tuple(story.outlets),
+                items=len(story.items),
+                sources=story.independent,
+                reports=tuple(story.reports),
+            )
+            targets = tuple((fingerprint(url), target_label(url)) for url in route.targets)
+            entry = OutboxEntry(route.name, alert.to_json(), targets)
+            decided.append(tx.insert_alert(item_id, entry, story.id, kind))
+        return decided
 
     @staticmethod
     def _rekey_reused_guid(item: Item, by_key: dict[str, Known]) -> Item:
@@ -226,27 +401,24 @@ class Pipeline:
             return item
         return replace(item, key="h:" + digest(item.title, item.link or "", item.text[:500]))
 
-    def _alerts(self, item: Item, hits: list[Hit], now: datetime) -> list[OutboxEntry]:
-        if not hits:
-            return []
-        if (
-            self.max_age_s is not None
-            and item.published is not None
-            and (now - item.published).total_seconds() > self.max_age_s
-        ):
-            return []
-        entries = []
-        for route in self.routes:
-            wanted = [h for h in hits if route.wants(h)]
-            if not wanted:
-                continue
-            alert = build_alert(item.title, item.outlet, item.link, item.published, wanted)
-            targets = tuple((fingerprint(url), target_label(url)) for url in route.targets)
-            entries.append(OutboxEntry(route.name, alert.to_json(), targets))
-        return entries
-
 
 def _reused_guid(item: Item, old_title: str, old_link: str | None) -> bool:
     if not item.key.startswith("g:") or not item.link or not old_link:
         return False
     return canonical_link(item.link) != canonical_link(old_link) and item.title != old_title
+
+
+def _item_time(published: datetime | None, seen: datetime) -> datetime:
+    """When an item reported its event: its published time, unless missing or later than
+    when it was first seen."""
+    return published if published is not None and published <= seen else seen
+
+
+def _remember(story: Story, outlet: str, title: str, link: str | None, hits: Sequence[Hit]) -> None:
+    story.hits.extend(hits)
+    if len(story.reports) < MAX_REPORTS:
+        story.reports.append(Report(outlet, title, link))
+
+
+def _as_item(s: StoredItem) -> Item:
+    return Item(s.outlet, f"id:{s.id}", None, s.link, s.title, s.text, s.published, "")

@@ -18,7 +18,7 @@ Rules:
   fingerprints.
 """
 
-from daemon.alerts._alert import Alert, Match, Route, build_alert
+from daemon.alerts._alert import UPDATES, Alert, Match, Report, Route, build_alert
 from daemon.alerts._render import body_text, subject
 from daemon.alerts._send import CONSOLE, Sender, SendOutcome, Targets, send_apprise, target_label
 
@@ -26,10 +26,12 @@ __all__ = [
     "CONSOLE",
     "Alert",
     "Match",
+    "Report",
     "Route",
     "SendOutcome",
     "Sender",
     "Targets",
+    "UPDATES",
     "body_text",
     "build_alert",
     "send_apprise",

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 
 from daemon.watch import Hit
 
@@ -25,14 +26,36 @@ class Match:
 
 
 @dataclass(frozen=True, slots=True)
+class Report:
+    """One outlet's report of a story, as listed in an alert."""
+
+    outlet: str
+    title: str
+    link: str | None
+    story: int | None = None
+    story_title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Alert:
-    """The content of an alert; stored in the outbox as JSON and rendered when sent."""
+    """The content of an alert; stored in the outbox as JSON and rendered when sent.
+
+    ``kind`` is "story" (the first alert of a story), "update" (another source reported
+    an alerted story), "digest" (``reports`` held for a route's digest) or "item" (alerts
+    decided before stories existed).
+    """
 
     title: str
     outlet: str
     link: str | None
     published: str | None  # ISO 8601, UTC
     matches: tuple[Match, ...]
+    kind: str = "item"
+    story: int | None = None
+    outlets: tuple[str, ...] = ()  # every outlet reporting the story so far
+    items: int = 1  # reports in the story
+    sources: int = 1  # independent sources among them
+    reports: tuple[Report, ...] = ()
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)
@@ -43,27 +66,46 @@ class Alert:
         matches = tuple(
             Match(**{**m, "surfaces": tuple(m["surfaces"])}) for m in raw.pop("matches")
         )
+        raw["outlets"] = tuple(raw.get("outlets", ()))
+        raw["reports"] = tuple(Report(**r) for r in raw.get("reports", ()))
         return cls(matches=matches, **raw)
+
+
+UPDATES = ("none", "each", "digest")
 
 
 @dataclass(frozen=True, slots=True)
 class Route:
-    """Where the hits of some watchlists are sent."""
+    """Where the hits of some watchlists are sent, and how often.
+
+    ``min_sources``: a story alerts once this many independent sources report it.
+    ``updates``: what a further independent report of an alerted story sends: nothing,
+    an update alert each time, or one digest of them every ``digest_every_s``.
+    """
 
     name: str
     targets: tuple[str, ...]
     watchlists: frozenset[str] | None  # None: every watchlist
+    updates: str = "none"
+    min_sources: int = 1
+    digest_every_s: float = 3600.0
 
     def wants(self, hit: Hit) -> bool:
         return self.watchlists is None or hit.watchlist in self.watchlists
 
 
 def build_alert(
-    title: str, outlet: str, link: str | None, published: datetime | None, hits: Sequence[Hit]
+    title: str,
+    outlet: str,
+    link: str | None,
+    published: datetime | None,
+    hits: Sequence[Hit],
+    **story: Any,
 ) -> Alert:
-    """An alert for an item's hits: each entry once, in order of first appearance, named by
-    the alias that matched first (so in the script of the text), with up to
-    ``MAX_SURFACES`` distinct spellings found in the text."""
+    """An alert for hits: each entry once, in order of first appearance, named by the alias
+    that matched first (so in the script of the text), with up to ``MAX_SURFACES``
+    distinct spellings found in the text. ``story`` gives the story fields of ``Alert``
+    (kind, story, outlets, items, sources, reports)."""
     by_entry: dict[tuple[str, str], list[str]] = {}
     kinds: dict[tuple[str, str], str] = {}
     labels: dict[tuple[str, str], str] = {}
@@ -85,4 +127,5 @@ def build_alert(
         link=link,
         published=published.isoformat() if published else None,
         matches=tuple(matches),
+        **story,
     )

@@ -23,13 +23,17 @@ from daemon.store._store import (
     Edit,
     FeedSpec,
     FeedState,
+    HeldUpdate,
+    Ingest,
     Known,
     NewItem,
     OutboxCounts,
     OutboxEntry,
     Saved,
     Store,
+    StoredItem,
     StoreError,
+    StoryRow,
 )
 
 __all__ = [
@@ -37,6 +41,8 @@ __all__ = [
     "Edit",
     "FeedSpec",
     "FeedState",
+    "HeldUpdate",
+    "Ingest",
     "Known",
     "NewItem",
     "OutboxCounts",
@@ -44,4 +50,6 @@ __all__ = [
     "Saved",
     "Store",
     "StoreError",
+    "StoredItem",
+    "StoryRow",
 ]

@@ -21,7 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -89,8 +89,38 @@ items = Table(
     Column("first_seen_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("edits", Integer, nullable=False, default=0),
+    # Added in schema 2: the item's story, the item it copies nearly verbatim (same
+    # source for corroboration), and its canonical link (the same article in two feeds).
+    Column("story_id", Integer),
+    Column("copy_of", Integer),
+    Column("canon_link", Text),
     UniqueConstraint("outlet", "key", name="uq_items_outlet_key"),
     Index("ix_items_outlet_hash", "outlet", "content_hash"),
+    Index("ix_items_hash", "content_hash"),
+    Index("ix_items_canon_link", "canon_link"),
+    Index("ix_items_story", "story_id"),
+)
+
+# A story: the reports of one event. Its items point to it; these columns summarize it.
+stories = Table(
+    "stories",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("title", Text, nullable=False),
+    Column("first_at", UTCDateTime, nullable=False),
+    Column("last_at", UTCDateTime, nullable=False, index=True),
+    Column("items", Integer, nullable=False, default=1),
+    Column("sources", Integer, nullable=False, default=1),
+    Column("outlets", Text, nullable=False),  # JSON list, in order of first report
+)
+
+# Document frequencies learned from the stream (``meta.doc_count`` holds the number of
+# items counted): what makes a word or an entry rare, and so strong evidence.
+doc_freq = Table(
+    "doc_freq",
+    metadata,
+    Column("term", String(200), primary_key=True),
+    Column("df", Integer, nullable=False),
 )
 
 # Earlier versions of an item that was edited after it was first seen.
@@ -136,8 +166,42 @@ alerts = Table(
     Column("route", String(200), nullable=False),
     Column("payload", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # Added in schema 2: "story" (the story's alert for the route), "update" (another
+    # source reported it) or "digest"; NULL for the per-item alerts of schema 1.
+    Column("story_id", Integer),
+    Column("kind", String(16)),
     UniqueConstraint("item_id", "route", name="uq_alerts_item_route"),
 )
+# One alert per story and route, whatever process decides it.
+story_alert_once = Index(
+    "uq_alerts_story_route",
+    alerts.c.story_id,
+    alerts.c.route,
+    unique=True,
+    sqlite_where=alerts.c.kind == "story",
+    postgresql_where=alerts.c.kind == "story",
+)
+
+# Reports of alerted stories held for a route's next digest (routes with
+# ``updates = "digest"``); ``alert_id`` is the digest that carried them.
+held_updates = Table(
+    "held_updates",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("route", String(200), nullable=False),
+    Column("story_id", Integer, nullable=False),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("alert_id", Integer),
+    UniqueConstraint("item_id", "route", name="uq_held_item_route"),
+    Index("ix_held_route_open", "route", "alert_id"),
+)
+
+# Columns and indexes that schema 2 adds to the tables of schema 1.
+ADDED_COLUMNS = {
+    "items": ("story_id", "copy_of", "canon_link"),
+    "alerts": ("story_id", "kind"),
+}
 
 deliveries = Table(
     "deliveries",

@@ -4,7 +4,9 @@ unchanged on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection, Iterable, Sequence
+import json
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,8 +20,10 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    inspect,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -30,6 +34,11 @@ from daemon.feeds import Item
 from daemon.redact import scrub_urls
 from daemon.store import _schema as s
 from daemon.watch import Hit
+
+# Keys of PostgreSQL advisory locks: schema migration, and grouping (one process at a
+# time decides which story new items join).
+_MIGRATE_LOCK = 0x52415149_0001
+_GROUPING_LOCK = 0x52415149_0002
 
 
 class StoreError(RaqibError):
@@ -116,6 +125,48 @@ class Delivery:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredItem:
+    """An item as stored, with its story and hits: what the grouping window holds."""
+
+    id: int
+    outlet: str
+    title: str
+    text: str
+    link: str | None
+    published: datetime | None
+    first_seen_at: datetime
+    story_id: int | None
+    copy_of: int | None
+    hits: tuple[Hit, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRow:
+    id: int
+    title: str
+    first_at: datetime
+    last_at: datetime
+    items: int
+    sources: int
+    outlets: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HeldUpdate:
+    """A report of an alerted story, held for a digest."""
+
+    id: int
+    story_id: int
+    item_id: int
+    outlet: str
+    title: str
+    link: str | None
+    published: datetime | None
+    story_title: str
+    story_outlets: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class OutboxCounts:
     pending: int
     failed: int
@@ -173,8 +224,10 @@ class Store:
         self.engine.dispose()
 
     def _migrate(self) -> None:
-        s.metadata.create_all(self.engine)
         with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":  # one replica migrates at a time
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATE_LOCK})
+            s.metadata.create_all(conn)
             version = conn.execute(
                 select(s.meta.c.value).where(s.meta.c.key == "schema_version")
             ).scalar()
@@ -182,11 +235,19 @@ class Store:
                 conn.execute(
                     insert(s.meta).values(key="schema_version", value=str(s.SCHEMA_VERSION))
                 )
-            elif int(version) > s.SCHEMA_VERSION:
+                return
+            if int(version) > s.SCHEMA_VERSION:
                 raise StoreError(
                     f"the database has schema version {version}, newer than this Raqib "
                     f"({s.SCHEMA_VERSION}); upgrade Raqib"
                 )
+            if int(version) < 2:
+                _upgrade_to_2(conn)
+            conn.execute(
+                update(s.meta)
+                .where(s.meta.c.key == "schema_version")
+                .values(value=str(s.SCHEMA_VERSION))
+            )
 
     # --- feeds --------------------------------------------------------------------------
 
@@ -361,95 +422,79 @@ class Store:
         """
         alert_ids: list[int] = []
         stored = 0
-        with self.engine.begin() as conn:
+        with self.ingest(now) as tx:
             for entry in new:
-                item = entry.item
-                stmt = (
-                    _insert_ignoring_conflicts(conn, s.items)
-                    .values(
-                        outlet=outlet,
-                        key=item.key,
-                        content_hash=item.content_hash,
-                        guid=item.guid,
-                        link=item.link,
-                        title=item.title,
-                        text=item.text,
-                        published=item.published,
-                        first_seen_at=now,
-                        updated_at=now,
-                        edits=0,
-                    )
-                    .returning(s.items.c.id)
-                )
-                item_id = conn.execute(stmt).scalar()
+                item_id = tx.insert_item(entry.item, entry.hits)
                 if item_id is None:
                     continue
                 stored += 1
-                if entry.hits:
-                    conn.execute(
-                        insert(s.hits),
-                        [
-                            {"item_id": item_id, "field": field, **_hit_row(hit)}
-                            for field, hit in entry.hits
-                        ],
-                    )
                 for alert in entry.alerts:
-                    alert_id = conn.execute(
-                        insert(s.alerts)
-                        .values(
-                            item_id=item_id,
-                            route=alert.route,
-                            payload=alert.payload,
-                            created_at=now,
-                        )
-                        .returning(s.alerts.c.id)
-                    ).scalar_one()
-                    alert_ids.append(alert_id)
-                    if alert.targets:
-                        conn.execute(
-                            insert(s.deliveries),
-                            [
-                                {
-                                    "alert_id": alert_id,
-                                    "target": fp,
-                                    "target_label": label,
-                                    "status": "pending",
-                                    "attempts": 0,
-                                    "next_attempt_at": now,
-                                    "created_at": now,
-                                }
-                                for fp, label in alert.targets
-                            ],
-                        )
+                    alert_ids.append(tx.insert_alert(item_id, alert))
             for edit in edits:
-                old = conn.execute(
-                    select(s.items.c.content_hash, s.items.c.title, s.items.c.text).where(
-                        s.items.c.id == edit.item_id
-                    )
-                ).first()
-                if old is None or old.content_hash == edit.item.content_hash:
-                    continue
-                conn.execute(
-                    insert(s.item_edits).values(
-                        item_id=edit.item_id,
-                        content_hash=old.content_hash,
-                        title=old.title,
-                        text=old.text,
-                        seen_at=now,
-                    )
-                )
-                conn.execute(
-                    update(s.items)
-                    .where(s.items.c.id == edit.item_id)
-                    .values(
-                        content_hash=edit.item.content_hash,
-                        title=edit.item.title,
-                        text=edit.item.text,
-                        updated_at=now,
-                        edits=s.items.c.edits + 1,
-                    )
-                )
+                tx.save_edit(edit)
         return Saved(stored, alert_ids)
+
+    @contextmanager
+    def ingest(self, now: datetime) -> Iterator[Ingest]:
+        """One transaction that stores items and decides their stories and alerts. On
+        PostgreSQL it holds the grouping lock, so replicas decide stories one at a time."""
+        with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _GROUPING_LOCK})
+            yield Ingest(conn, now)
+
+    # --- stories ------------------------------------------------------------------------
+
+    def window_items(self, since: datetime, after_id: int = 0) -> list[StoredItem]:
+        """Items first seen since ``since`` (or with an id above ``after_id``), in order,
+        with their hits: what the grouping window is rebuilt from."""
+        with self.engine.connect() as conn:
+            return _stored_items(conn, s.items.c.first_seen_at >= since, after_id)
+
+    def doc_freq(self) -> tuple[dict[str, int], int]:
+        """The learned document frequencies, and how many items they count."""
+        with self.engine.connect() as conn:
+            counts = {r.term: int(r.df) for r in conn.execute(select(s.doc_freq))}
+            docs = conn.execute(select(s.meta.c.value).where(s.meta.c.key == "doc_count")).scalar()
+        return counts, int(docs or 0)
+
+    def story_rows(self, ids: Sequence[int] | None = None) -> list[StoryRow]:
+        st = s.stories
+        query = select(st).order_by(st.c.id)
+        if ids is not None:
+            query = query.where(st.c.id.in_(list(ids)))
+        with self.engine.connect() as conn:
+            return [_story_row(r) for r in conn.execute(query)]
+
+    def story_items(self, story_id: int) -> list[tuple[int, str, str, str | None]]:
+        """(id, outlet, title, link) of a story's items, in order."""
+        it = s.items
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(it.c.id, it.c.outlet, it.c.title, it.c.link)
+                .where(it.c.story_id == story_id)
+                .order_by(it.c.id)
+            )
+            return [(r.id, r.outlet, r.title, r.link) for r in rows]
+
+    def alerts_of(self, story_id: int) -> list[tuple[str, str, int]]:
+        """(route, kind, item id) of the alerts decided for a story, in order."""
+        a = s.alerts
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(a.c.route, a.c.kind, a.c.item_id)
+                .where(a.c.story_id == story_id)
+                .order_by(a.c.id)
+            )
+            return [(r.route, r.kind or "item", r.item_id) for r in rows]
+
+    def held_routes(self) -> list[str]:
+        """Routes with reports held for their next digest."""
+        h = s.held_updates
+        with self.engine.connect() as conn:
+            return list(
+                conn.execute(select(h.c.route).where(h.c.alert_id.is_(None)).distinct()).scalars()
+            )
 
     def item_count(self, outlet: str | None = None) -> int:
         query = select(func.count()).select_from(s.items)
@@ -557,6 +602,335 @@ class Store:
     def alert_count(self) -> int:
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(s.alerts)).scalar_one())
+
+
+def _upgrade_to_2(conn: Connection) -> None:
+    """Schema 1 to 2: the story columns of items and alerts, and their indexes. Nothing
+    stored is changed; items of schema 1 join stories when the grouping window loads."""
+    have = {t: {c["name"] for c in inspect(conn).get_columns(t)} for t in s.ADDED_COLUMNS}
+    for table_name, columns in s.ADDED_COLUMNS.items():
+        table = s.metadata.tables[table_name]
+        for name in columns:
+            if name in have[table_name]:
+                continue
+            column = table.c[name]
+            kind = column.type.compile(dialect=conn.dialect)
+            conn.execute(text(f"ALTER TABLE {table_name} ADD COLUMN {name} {kind}"))
+    for index in (*s.items.indexes, s.story_alert_once):
+        index.create(conn, checkfirst=True)
+
+
+class Ingest:
+    """The operations of one ingest transaction (see ``Store.ingest``)."""
+
+    def __init__(self, conn: Connection, now: datetime):
+        self.conn = conn
+        self.now = now
+
+    def items_since(self, after_id: int) -> list[StoredItem]:
+        """Items that other processes stored after ``after_id``."""
+        return _stored_items(self.conn, None, after_id)
+
+    def known_elsewhere(self, item: Item, canon: str | None) -> int | None:
+        """The id of an item of another outlet with the same canonical link, or the same
+        guid when the guid is a URL: the same article reached through two feeds."""
+        it = s.items
+        conds = []
+        if canon:
+            conds.append(it.c.canon_link == canon)
+        if item.guid and "://" in item.guid:
+            conds.append(it.c.guid == item.guid)
+        if not conds:
+            return None
+        return self.conn.execute(
+            select(it.c.id).where(it.c.outlet != item.outlet, or_(*conds)).limit(1)
+        ).scalar()
+
+    def insert_item(
+        self,
+        item: Item,
+        hits: Sequence[tuple[str, Hit]] = (),
+        canon: str | None = None,
+    ) -> int | None:
+        """Store an item and its hits; None if it is stored already (by another process)."""
+        stmt = (
+            _insert_ignoring_conflicts(self.conn, s.items)
+            .values(
+                outlet=item.outlet,
+                key=item.key,
+                content_hash=item.content_hash,
+                guid=item.guid,
+                link=item.link,
+                canon_link=canon,
+                title=item.title,
+                text=item.text,
+                published=item.published,
+                first_seen_at=self.now,
+                updated_at=self.now,
+                edits=0,
+            )
+            .returning(s.items.c.id)
+        )
+        item_id = self.conn.execute(stmt).scalar()
+        if item_id is not None and hits:
+            self.conn.execute(
+                insert(s.hits),
+                [{"item_id": item_id, "field": field, **_hit_row(hit)} for field, hit in hits],
+            )
+        return item_id
+
+    def new_story(self, title: str, at: datetime, outlet: str) -> int:
+        return int(
+            self.conn.execute(
+                insert(s.stories)
+                .values(
+                    title=title,
+                    first_at=at,
+                    last_at=at,
+                    items=1,
+                    sources=1,
+                    outlets=json.dumps([outlet], ensure_ascii=False),
+                )
+                .returning(s.stories.c.id)
+            ).scalar_one()
+        )
+
+    def join_story(
+        self,
+        item_id: int,
+        story_id: int,
+        copy_of: int | None,
+        *,
+        last_at: datetime,
+        items: int,
+        sources: int,
+        outlets: Sequence[str],
+    ) -> None:
+        """Put an item in its story and bring the story's summary up to date."""
+        self.conn.execute(
+            update(s.items)
+            .where(s.items.c.id == item_id)
+            .values(story_id=story_id, copy_of=copy_of)
+        )
+        self.conn.execute(
+            update(s.stories)
+            .where(s.stories.c.id == story_id)
+            .values(
+                last_at=last_at,
+                items=items,
+                sources=sources,
+                outlets=json.dumps(list(outlets), ensure_ascii=False),
+            )
+        )
+
+    def story_alerted(self, story_id: int, route: str) -> bool:
+        a = s.alerts
+        found = self.conn.execute(
+            select(a.c.id).where(a.c.story_id == story_id, a.c.route == route, a.c.kind == "story")
+        ).first()
+        return found is not None
+
+    def insert_alert(
+        self, item_id: int, alert: OutboxEntry, story_id: int | None = None, kind: str | None = None
+    ) -> int:
+        """Write an alert and its deliveries to the outbox."""
+        alert_id = int(
+            self.conn.execute(
+                insert(s.alerts)
+                .values(
+                    item_id=item_id,
+                    route=alert.route,
+                    payload=alert.payload,
+                    created_at=self.now,
+                    story_id=story_id,
+                    kind=kind,
+                )
+                .returning(s.alerts.c.id)
+            ).scalar_one()
+        )
+        if alert.targets:
+            self.conn.execute(
+                insert(s.deliveries),
+                [
+                    {
+                        "alert_id": alert_id,
+                        "target": fp,
+                        "target_label": label,
+                        "status": "pending",
+                        "attempts": 0,
+                        "next_attempt_at": self.now,
+                        "created_at": self.now,
+                    }
+                    for fp, label in alert.targets
+                ],
+            )
+        return alert_id
+
+    def hold_update(self, route: str, story_id: int, item_id: int) -> None:
+        """Keep a report of an alerted story for the route's next digest."""
+        self.conn.execute(
+            _insert_ignoring_conflicts(self.conn, s.held_updates).values(
+                route=route, story_id=story_id, item_id=item_id, created_at=self.now
+            )
+        )
+
+    def take_held(self, route: str) -> list[HeldUpdate]:
+        """The reports held for ``route``'s digest, oldest first, with their stories."""
+        h, it, st = s.held_updates, s.items, s.stories
+        query = (
+            select(
+                h.c.id,
+                h.c.story_id,
+                it.c.id.label("item_id"),
+                it.c.outlet,
+                it.c.title,
+                it.c.link,
+                it.c.published,
+                st.c.title.label("story_title"),
+                st.c.outlets,
+            )
+            .join(it, it.c.id == h.c.item_id)
+            .join(st, st.c.id == h.c.story_id)
+            .where(h.c.route == route, h.c.alert_id.is_(None))
+            .order_by(h.c.id)
+        )
+        if self.conn.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True, of=h)
+        return [
+            HeldUpdate(
+                r.id,
+                r.story_id,
+                r.item_id,
+                r.outlet,
+                r.title,
+                r.link,
+                r.published,
+                r.story_title,
+                tuple(json.loads(r.outlets)),
+            )
+            for r in self.conn.execute(query)
+        ]
+
+    def close_held(self, ids: Sequence[int], alert_id: int) -> None:
+        self.conn.execute(
+            update(s.held_updates)
+            .where(s.held_updates.c.id.in_(list(ids)))
+            .values(alert_id=alert_id)
+        )
+
+    def learn_terms(self, terms: Sequence[str], docs: int = 1) -> None:
+        """Count the terms of new items in the document frequencies."""
+        counts: dict[str, int] = {}
+        for t in terms:
+            t = t[:200]
+            counts[t] = counts.get(t, 0) + 1
+        if counts:
+            df = s.doc_freq
+            if self.conn.dialect.name == "postgresql":
+                stmt: Any = postgresql.insert(df)
+            else:
+                stmt = sqlite.insert(df)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[df.c.term], set_={"df": df.c.df + stmt.excluded.df}
+            )
+            self.conn.execute(stmt, [{"term": t, "df": n} for t, n in counts.items()])
+        key = s.meta.c.key == "doc_count"
+        count = self.conn.execute(select(s.meta.c.value).where(key)).scalar()
+        if count is None:
+            self.conn.execute(insert(s.meta).values(key="doc_count", value=str(docs)))
+        else:
+            self.conn.execute(update(s.meta).where(key).values(value=str(int(count) + docs)))
+
+    def save_edit(self, edit: Edit) -> bool:
+        """Keep the earlier version of an edited item and store the new one."""
+        conn = self.conn
+        old = conn.execute(
+            select(s.items.c.content_hash, s.items.c.title, s.items.c.text).where(
+                s.items.c.id == edit.item_id
+            )
+        ).first()
+        if old is None or old.content_hash == edit.item.content_hash:
+            return False
+        conn.execute(
+            insert(s.item_edits).values(
+                item_id=edit.item_id,
+                content_hash=old.content_hash,
+                title=old.title,
+                text=old.text,
+                seen_at=self.now,
+            )
+        )
+        conn.execute(
+            update(s.items)
+            .where(s.items.c.id == edit.item_id)
+            .values(
+                content_hash=edit.item.content_hash,
+                title=edit.item.title,
+                text=edit.item.text,
+                updated_at=self.now,
+                edits=s.items.c.edits + 1,
+            )
+        )
+        return True
+
+
+def _stored_items(conn: Connection, cond: Any, after_id: int) -> list[StoredItem]:
+    it, h = s.items, s.hits
+    where = it.c.id > after_id if cond is None else and_(cond, it.c.id > after_id)
+    rows = conn.execute(
+        select(
+            it.c.id,
+            it.c.outlet,
+            it.c.title,
+            it.c.text,
+            it.c.link,
+            it.c.published,
+            it.c.first_seen_at,
+            it.c.story_id,
+            it.c.copy_of,
+        )
+        .where(where)
+        .order_by(it.c.id)
+    ).all()
+    if not rows:
+        return []
+    hits_of: dict[int, list[Hit]] = {}
+    first = rows[0].id
+    for r in conn.execute(select(h).where(h.c.item_id >= first).order_by(h.c.id)):
+        hits_of.setdefault(r.item_id, []).append(
+            Hit(
+                entry=r.entry,
+                watchlist=r.watchlist,
+                kind=r.kind,
+                alias=r.alias,
+                surface=r.surface,
+                start=r.start,
+                end=r.end,
+                method=r.method,
+                score=r.score,
+            )
+        )
+    return [
+        StoredItem(
+            r.id,
+            r.outlet,
+            r.title,
+            r.text,
+            r.link,
+            r.published,
+            r.first_seen_at,
+            r.story_id,
+            r.copy_of,
+            tuple(hits_of.get(r.id, ())),
+        )
+        for r in rows
+    ]
+
+
+def _story_row(r: Any) -> StoryRow:
+    return StoryRow(
+        r.id, r.title, r.first_at, r.last_at, r.items, r.sources, tuple(json.loads(r.outlets))
+    )
 
 
 def _feed_state(row: Any) -> FeedState:
