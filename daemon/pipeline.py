@@ -33,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from daemon.alerts import Report, Route, build_alert, target_label
+from daemon.alerts import Alert, Report, Route, build_alert, target_label
 from daemon.feeds import (
     FetchError,
     FetchLimits,
@@ -66,6 +66,7 @@ class IngestReport:
     alerts: int = 0
     duplicates: int = 0  # the same article through another feed
     stories: int = 0  # new stories started
+    placed: tuple[tuple[str, int], ...] = ()  # (item key, story id) of new items and duplicates
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,9 +91,9 @@ class Pipeline:
         matcher: Matcher,
         routes: Sequence[Route],
         *,
-        client: httpx.AsyncClient,
-        parser: ParserPool,
-        limits: FetchLimits,
+        client: httpx.AsyncClient | None = None,
+        parser: ParserPool | None = None,
+        limits: FetchLimits | None = None,
         poll_deadline_s: float = 120.0,
         max_age_s: float | None = 3 * 86400,
         clock: Callable[[], datetime] | None = None,
@@ -157,6 +158,8 @@ class Pipeline:
 
     async def _poll(self, feed: FeedState, now: datetime) -> PollReport:
         validators = Validators(feed.etag, feed.last_modified)
+        if self.client is None or self.parser is None or self.limits is None:
+            raise RuntimeError("this pipeline was built without a client: it cannot poll")
         result = await fetch(self.client, feed.url, validators, self.limits)
         next_poll = now + timedelta(seconds=feed.interval_s)
         if result.status == 304:
@@ -227,13 +230,17 @@ class Pipeline:
         grouper = self.window(now)
         stored = duplicates = stories = 0
         alerts: list[int] = []
+        placed: list[tuple[str, int]] = []
         try:
             with self.store.ingest(now) as tx:
                 self._catch_up(grouper, tx.items_since(grouper.last_item_id))
                 for item, hits in new:
                     canon = canonical_link(item.link) if item.link else None
-                    if tx.known_elsewhere(item, canon) is not None:
+                    same = tx.known_elsewhere(item, canon)
+                    if same is not None:
                         duplicates += 1
+                        if same[1] is not None:
+                            placed.append((item.key, same[1]))
                         continue
                     item_id = tx.insert_item(item, hits, canon)
                     if item_id is None:
@@ -241,6 +248,7 @@ class Pipeline:
                     stored += 1
                     story, started, adds_source = self._group(tx, grouper, item_id, item, hits, now)
                     stories += started
+                    placed.append((item.key, story.id))
                     alerts += self._decide(tx, story, item_id, item, adds_source, now)
                 for edit in edits:
                     tx.save_edit(edit)
@@ -254,7 +262,42 @@ class Pipeline:
             len(alerts),
             duplicates,
             stories,
+            tuple(placed),
         )
+
+    def send_digests(self, now: datetime, *, force: bool = False) -> int:
+        """Fold the reports held for each digest route into one alert, once the oldest of
+        them has waited the route's ``digest_every`` (at once with ``force``)."""
+        decided = 0
+        for route in self.routes:
+            if route.updates != "digest":
+                continue
+            with self.store.ingest(now) as tx:
+                held = tx.take_held(route.name)
+                if not held:
+                    continue
+                waited = (now - held[0].held_at).total_seconds()
+                if not force and waited < route.digest_every_s:
+                    continue
+                stories = {h.story_id for h in held}
+                reports = tuple(
+                    Report(h.outlet, h.title, h.link, h.story_id, h.story_title) for h in held
+                )
+                alert = Alert(
+                    title=f"{len(held)} new report(s) on {len(stories)} story(ies)",
+                    outlet="",
+                    link=None,
+                    published=None,
+                    matches=(),
+                    kind="digest",
+                    reports=reports,
+                )
+                targets = tuple((fingerprint(url), target_label(url)) for url in route.targets)
+                entry = OutboxEntry(route.name, alert.to_json(), targets)
+                alert_id = tx.insert_alert(held[-1].item_id, entry, None, "digest")
+                tx.close_held([h.id for h in held], alert_id)
+                decided += 1
+        return decided
 
     # --- stories ------------------------------------------------------------------------
 

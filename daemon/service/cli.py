@@ -64,6 +64,14 @@ def _parser() -> argparse.ArgumentParser:
     match.add_argument("--json", action="store_true", help="print a JSON array of hits")
     match.add_argument("file", nargs="?", default="-", help="a text file, or - for standard input")
 
+    replay = sub.add_parser(
+        "replay", help="group a file of items into stories and show the alerts they would send"
+    )
+    with_config(replay)
+    replay.add_argument("--json", action="store_true", help="one JSON object per story per line")
+    replay.add_argument("--deliver", action="store_true", help="send the alerts")
+    replay.add_argument("file", help="items, one JSON object per line (see the README)")
+
     status = sub.add_parser("status", help="show feeds and the outbox")
     with_config(status)
     status.add_argument("--json", action="store_true", help="print JSON")
@@ -83,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_match(config, args.file, as_json=args.json)
         if args.command == "status":
             return cmd_status(config, as_json=args.json)
+        if args.command == "replay":
+            return cmd_replay(config, Path(args.file), as_json=args.json, deliver=args.deliver)
     except ConfigError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -139,6 +149,32 @@ async def cmd_run(config: Config, *, once: bool) -> int:
         return EXIT_OK
     finally:
         await service.close()
+
+
+def cmd_replay(config: Config, file: Path, *, as_json: bool, deliver: bool) -> int:
+    from daemon.service.replay import format_stories, read_items, replay
+
+    watchlists, problems = load_configured_watchlists(config)
+    routes, route_problems = build_routes(config, watchlists)
+    errors = [p for p in problems + route_problems if p.severity == "error"]
+    if errors:
+        raise ConfigError(errors)
+    items = read_items(file)
+    stories = replay(
+        items,
+        Matcher(watchlists),
+        routes,
+        window_s=config.story_window_s,
+        deliver=deliver,
+        retry_after_s=config.retry_after_s,
+        give_up_after_s=config.give_up_after_s,
+    )
+    if as_json:
+        for story in stories:
+            print(json.dumps(story.as_json(), ensure_ascii=False))
+    else:
+        print(format_stories(stories))
+    return EXIT_OK
 
 
 def _read_text(file: str) -> str:

@@ -20,7 +20,7 @@ _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
 _ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _NAME_RE = re.compile(r"^[^\x00-\x1f]{1,200}$")
 
-_TOP_KEYS = {"daemon", "fetch", "feeds", "watchlists", "routes", "alerts"}
+_TOP_KEYS = {"daemon", "fetch", "feeds", "watchlists", "routes", "alerts", "stories"}
 _DAEMON_KEYS = {
     "data_dir",
     "database_url",
@@ -41,7 +41,9 @@ _FETCH_KEYS = {
     "user_agent",
 }
 _FEED_KEYS = {"name", "url", "interval", "enabled"}
-_ROUTE_KEYS = {"name", "notify", "watchlists"}
+_ROUTE_KEYS = {"name", "notify", "watchlists", "updates", "min_sources", "digest_every"}
+_UPDATES = ("none", "each", "digest")
+_STORY_KEYS = {"window"}
 _ALERT_KEYS = {"retry_after", "give_up_after", "max_age"}
 
 
@@ -59,6 +61,9 @@ class RouteConfig:
     name: str
     notify: tuple[str, ...]
     watchlists: tuple[str, ...] | None  # None: every watchlist
+    updates: str = "none"
+    min_sources: int = 1
+    digest_every_s: float = 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +87,7 @@ class Config:
     retry_after_s: float = 30.0
     give_up_after_s: float = 86400.0
     max_age_s: float | None = 3 * 86400.0
+    story_window_s: float = 48 * 3600.0
     warnings: tuple[Problem, ...] = field(default=())
 
 
@@ -264,10 +270,20 @@ def _load_routes(raw: object, reader: _Reader) -> list[RouteConfig]:
         ):
             reader.error(f"{where}.watchlists", "must be a list of watchlist names")
             continue
+        updates = reader.string(route, "updates", where, "none", _UPDATES) or "none"
+        min_sources = reader.integer(route, "min_sources", where, 1)
+        digest_every = reader.duration(route, "digest_every", where, 3600.0, minimum=60.0)
+        if "digest_every" in route and updates != "digest":
+            reader.warn(f"{where}.digest_every", 'has no effect unless updates = "digest"')
         if urls:
             routes.append(
                 RouteConfig(
-                    name, tuple(urls), tuple(watchlists) if watchlists is not None else None
+                    name,
+                    tuple(urls),
+                    tuple(watchlists) if watchlists is not None else None,
+                    updates,
+                    min_sources,
+                    digest_every,
                 )
             )
     return routes
@@ -350,6 +366,8 @@ def load_config(path: Path) -> Config:
     watch_raw = reader.table(raw, "watchlists")
     reader.unknown(watch_raw, {"paths"}, "watchlists")
     globs, paths = _watchlist_paths(watch_raw, reader, base)
+    stories_raw = reader.table(raw, "stories")
+    reader.unknown(stories_raw, _STORY_KEYS, "stories")
     alerts_raw = reader.table(raw, "alerts")
     reader.unknown(alerts_raw, _ALERT_KEYS, "alerts")
     config = Config(
@@ -376,6 +394,7 @@ def load_config(path: Path) -> Config:
         retry_after_s=reader.duration(alerts_raw, "retry_after", "alerts", 30.0, 1.0),
         give_up_after_s=reader.duration(alerts_raw, "give_up_after", "alerts", 86400.0, 1.0),
         max_age_s=reader.duration(alerts_raw, "max_age", "alerts", 3 * 86400.0, 0.0) or None,
+        story_window_s=reader.duration(stories_raw, "window", "stories", 48 * 3600.0, 3600.0),
         warnings=(),
     )
     if config.poll_deadline_s < limits.total_timeout:

@@ -1,9 +1,9 @@
 """Running Raqib: once, or as a daemon driven by APScheduler.
 
 The schedule lives in the store: each feed row has its own ``next_poll_at``. APScheduler
-(in-memory, UTC) runs only two small jobs: the dispatcher, which every ``dispatch_every``
+(in-memory, UTC) runs only small jobs: the dispatcher, which every ``dispatch_every``
 seconds leases the feeds that are due and starts their polls under a concurrency limit,
-and the outbox sender. A feed is never polled twice at once: the in-process table of
+the outbox sender, and (with a digest route) the digest check. A feed is never polled twice at once: the in-process table of
 running polls and the lease in the store (for other processes) both prevent it. Each poll
 runs under ``poll_deadline``.
 
@@ -33,12 +33,15 @@ from daemon.feeds._fetch import USER_AGENT
 from daemon.pipeline import Pipeline, PollReport
 from daemon.service.config import Config
 from daemon.store import FeedSpec, FeedState, Store
+from daemon.stories import Rules
 from daemon.watch import Matcher, Watchlist, load_watchlists
 
 log = logging.getLogger("raqib.service")
 
 SHUTDOWN_GRACE_S = 8.0
 SEND_EVERY_S = 2.0
+# How often routes with updates = "digest" are checked for a digest that is due.
+DIGEST_CHECK_S = 30.0
 
 
 def load_configured_watchlists(config: Config) -> tuple[list[Watchlist], list[Problem]]:
@@ -63,7 +66,12 @@ def build_routes(config: Config, watchlists: list[Watchlist]) -> tuple[list[Rout
                 )
         routes.append(
             Route(
-                rc.name, rc.notify, frozenset(rc.watchlists) if rc.watchlists is not None else None
+                rc.name,
+                rc.notify,
+                frozenset(rc.watchlists) if rc.watchlists is not None else None,
+                rc.updates,
+                rc.min_sources,
+                rc.digest_every_s,
             )
         )
     if not config.routes:
@@ -107,6 +115,7 @@ class Service:
             limits=config.fetch,
             poll_deadline_s=config.poll_deadline_s,
             max_age_s=config.max_age_s,
+            grouping=Rules(window_s=config.story_window_s),
         )
         self.sender = Sender(
             self.store,
@@ -164,12 +173,13 @@ class Service:
                 return await self.pipeline.poll(feed)
 
         reports = await asyncio.gather(*(poll(f) for f in feeds))
+        digests = self.pipeline.send_digests(datetime.now(UTC))
         sent = await self.sender.deliver_due(ignore_backoff=True)
         return OnceSummary(
             polled=len(reports),
             failed=sum(1 for r in reports if r.error),
             new_items=sum(r.ingest.new for r in reports),
-            alerts=sum(r.ingest.alerts for r in reports),
+            alerts=sum(r.ingest.alerts for r in reports) + digests,
             sent=sent,
         )
 
@@ -189,6 +199,10 @@ class Service:
         scheduler.add_job(
             self._kick_sender, "interval", seconds=SEND_EVERY_S, id="outbox", **common
         )
+        if any(r.updates == "digest" for r in self.routes):
+            scheduler.add_job(
+                self._digests, "interval", seconds=DIGEST_CHECK_S, id="digests", **common
+            )
         scheduler.start()
         log.info("daemon.started", extra={"fields": {"owner": self.owner}})
         try:
@@ -244,6 +258,13 @@ class Service:
         if report.ingest.alerts:
             await self._kick_sender()
         return report
+
+    async def _digests(self) -> None:
+        try:
+            if self.pipeline.send_digests(datetime.now(UTC)):
+                await self._kick_sender()
+        except Exception as exc:  # the database may be away for a moment; try next round
+            log.error("digests.failed", extra={"fields": {"error": str(exc)}})
 
     async def _kick_sender(self) -> None:
         if self._sending is None or self._sending.done():

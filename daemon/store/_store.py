@@ -164,6 +164,7 @@ class HeldUpdate:
     published: datetime | None
     story_title: str
     story_outlets: tuple[str, ...]
+    held_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -488,6 +489,13 @@ class Store:
             )
             return [(r.route, r.kind or "item", r.item_id) for r in rows]
 
+    def item_keys(self) -> list[tuple[int, str, str]]:
+        """(id, outlet, key) of every item, in order."""
+        it = s.items
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(it.c.id, it.c.outlet, it.c.key).order_by(it.c.id))
+            return [(r.id, r.outlet, r.key) for r in rows]
+
     def held_routes(self) -> list[str]:
         """Routes with reports held for their next digest."""
         h = s.held_updates
@@ -631,9 +639,9 @@ class Ingest:
         """Items that other processes stored after ``after_id``."""
         return _stored_items(self.conn, None, after_id)
 
-    def known_elsewhere(self, item: Item, canon: str | None) -> int | None:
-        """The id of an item of another outlet with the same canonical link, or the same
-        guid when the guid is a URL: the same article reached through two feeds."""
+    def known_elsewhere(self, item: Item, canon: str | None) -> tuple[int, int | None] | None:
+        """(id, story id) of an item of another outlet with the same canonical link, or the
+        same guid when the guid is a URL: the same article reached through two feeds."""
         it = s.items
         conds = []
         if canon:
@@ -642,9 +650,13 @@ class Ingest:
             conds.append(it.c.guid == item.guid)
         if not conds:
             return None
-        return self.conn.execute(
-            select(it.c.id).where(it.c.outlet != item.outlet, or_(*conds)).limit(1)
-        ).scalar()
+        row = self.conn.execute(
+            select(it.c.id, it.c.story_id)
+            .where(it.c.outlet != item.outlet, or_(*conds))
+            .order_by(it.c.id)
+            .limit(1)
+        ).first()
+        return (row.id, row.story_id) if row else None
 
     def insert_item(
         self,
@@ -788,6 +800,7 @@ class Ingest:
                 it.c.published,
                 st.c.title.label("story_title"),
                 st.c.outlets,
+                h.c.created_at,
             )
             .join(it, it.c.id == h.c.item_id)
             .join(st, st.c.id == h.c.story_id)
@@ -807,6 +820,7 @@ class Ingest:
                 r.published,
                 r.story_title,
                 tuple(json.loads(r.outlets)),
+                r.created_at,
             )
             for r in self.conn.execute(query)
         ]
