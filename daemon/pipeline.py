@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
@@ -49,6 +49,7 @@ from daemon.feeds import (
 from daemon.redact import fingerprint, scrub_urls
 from daemon.store import Edit, FeedState, Ingest, Known, OutboxEntry, Store, StoredItem
 from daemon.stories import DocFreq, Grouper, Rules, Story
+from daemon.text import normalize
 from daemon.watch import Hit, Matcher
 
 log = logging.getLogger("raqib.pipeline")
@@ -332,7 +333,14 @@ class Pipeline:
             if s.story_id is None:
                 continue
             at = _item_time(s.published, s.first_seen_at)
-            prepared = grouper.prepare(s.title, s.text, {h.entry for h in s.hits}, at.timestamp())
+            prepared = grouper.prepare(
+                s.title,
+                s.text,
+                {h.entry for h in s.hits},
+                at.timestamp(),
+                _name_words(s.hits),
+                {h.entry for h in s.hits if h.kind == "person"},
+            )
             story = grouper.add(s.id, prepared, s.outlet, s.story_id, s.copy_of, learn=learn)
             _remember(story, s.outlet, s.title, s.link, s.hits)
 
@@ -350,7 +358,12 @@ class Pipeline:
         whether it is new, and whether the item added an independent source to it."""
         at = _item_time(item.published, now)
         prepared = grouper.prepare(
-            item.title, item.text, {h.entry for _, h in hits}, at.timestamp()
+            item.title,
+            item.text,
+            {h.entry for _, h in hits},
+            at.timestamp(),
+            _name_words(h for _, h in hits),
+            {h.entry for _, h in hits if h.kind == "person"},
         )
         placement = grouper.place(prepared.doc)
         started = placement.story is None
@@ -465,3 +478,8 @@ def _remember(story: Story, outlet: str, title: str, link: str | None, hits: Seq
 
 def _as_item(s: StoredItem) -> Item:
     return Item(s.outlet, f"id:{s.id}", None, s.link, s.title, s.text, s.published, "")
+
+
+def _name_words(hits: Iterable[Hit]) -> set[str]:
+    """The normalized words that matched watchlist entries."""
+    return {w for h in hits for w in normalize(h.surface).split()}

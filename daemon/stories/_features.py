@@ -145,21 +145,31 @@ class Raw:
 
     counts: Counter[str]
     entries: frozenset[str]
+    people: frozenset[str]  # the entries that are people
     sketch: array  # sorted smallest shingle hashes (unsigned 32-bit)
     script: str
 
 
-def read(title: str, text: str, entries: Iterable[str] = ()) -> Raw:
+def read(
+    title: str,
+    text: str,
+    entries: Iterable[str] = (),
+    names: Iterable[str] = (),
+    people: Iterable[str] = (),
+) -> Raw:
     """Read an item once: normalized words of its title and lead, and its entries
-    (watchlist entry ids, the same in every language)."""
+    (watchlist entry ids, the same in every language). ``names`` are the normalized words
+    that matched the entries: they are left out of the terms, so that the words say what
+    happened and the entries, counted once each, say who and where."""
     title_words = normalize(title).split()
     lead_words = normalize(text[:LEAD_CHARS]).split()
+    skip = {t for t in map(term, names) if t is not None}
     counts: Counter[str] = Counter()
     arabic = latin = 0
     for words, weight in ((title_words, TITLE_WEIGHT), (lead_words, 1)):
         for word in words:
             t = term(word)
-            if t is None:
+            if t is None or t in skip:
                 continue
             counts[t] += weight
             if t[0].isdigit():
@@ -171,6 +181,7 @@ def read(title: str, text: str, entries: Iterable[str] = ()) -> Raw:
     return Raw(
         counts,
         frozenset(entries),
+        frozenset(people),
         sketch(lead_words or title_words),
         ARABIC if arabic >= latin else "la",
     )
@@ -226,6 +237,7 @@ class Doc:
     terms: tuple[str, ...]
     weights: array  # float32
     entries: dict[str, float]
+    people: frozenset[str]
     sketch: array
     script: str
     at: float
@@ -257,6 +269,7 @@ def weigh(raw: Raw, df: DocFreq, at: float) -> Doc:
         tuple(t for _, t in top),
         array("f", (w / norm for w, _ in top)),
         {e: idf("@" + e) for e in raw.entries},
+        raw.people,
         raw.sketch,
         raw.script,
         at,

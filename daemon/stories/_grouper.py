@@ -20,20 +20,20 @@ class Rules:
     window_s: float = DEFAULT_WINDOW_S
     # Score needed to join a story reported just now; it rises linearly with the time
     # since the story's first report, by ``late_penalty`` at ``late_after_s``.
-    threshold: float = 0.30
-    late_penalty: float = 0.20
+    threshold: float = 0.20
+    late_penalty: float = 0.10
     late_after_s: float = 72 * HOUR
     # Weight of the shared-entries similarity (IDF-weighted Jaccard) in the score, counted
-    # only when at least ``min_entries`` entries are shared: one place in common is what
-    # two different incidents in one town have.
+    # only when the items share a person: places, even several, are what two different
+    # incidents in one town share (the town, the province, the hospital, the rescuers).
     entry_weight: float = 0.5
-    min_entries: int = 2
     # Terms two items must share to be compared by wording at all: one rare word in two
     # short items is a coincidence, not a story.
     min_shared_terms: int = 3
-    # Items in different scripts share no words; they join on entries alone, when at least
-    # ``cross_min_entries`` entries agree, their similarity reaches ``cross_threshold`` and
-    # the reports are at most ``cross_within_s`` apart.
+    # Items in different scripts share no words; they join on entries alone, when they
+    # share a person and at least ``cross_min_entries`` entries in all, their similarity
+    # reaches ``cross_threshold``, and the item comes at most ``cross_within_s`` after the
+    # story's first report.
     cross_min_entries: int = 2
     cross_threshold: float = 0.45
     cross_within_s: float = 12 * HOUR
@@ -114,8 +114,18 @@ class Grouper:
 
     # --- reading ------------------------------------------------------------------------
 
-    def prepare(self, title: str, text: str, entries: Iterable[str], at: float) -> Prepared:
-        raw = read(title, text, entries)
+    def prepare(
+        self,
+        title: str,
+        text: str,
+        entries: Iterable[str],
+        at: float,
+        names: Iterable[str] = (),
+        people: Iterable[str] = (),
+    ) -> Prepared:
+        """Read an item. ``entries``: the watchlist entries it names, of which ``people``
+        are people; ``names``: the normalized words that matched them."""
+        raw = read(title, text, entries, names, people)
         return Prepared(weigh(raw, self.df, at), doc_terms(raw))
 
     # --- deciding -----------------------------------------------------------------------
@@ -132,11 +142,11 @@ class Grouper:
             needed = rules.threshold + rules.late_penalty * min(
                 max(gap, 0.0) / rules.late_after_s, 1.0
             )
-            score, reason = self._score(doc, other)
+            score, reason = self.score(doc, other)
             copy = resemblance(doc.sketch, other.sketch) >= rules.copy_resemblance
             if copy:
                 reason = "copy"
-            elif reason == "entries" and abs(doc.at - other.at) > rules.cross_within_s:
+            elif reason == "entries" and abs(doc.at - story.first_at) > rules.cross_within_s:
                 continue
             margin = (1.0 + score) if copy else score - needed
             if (copy or margin >= 0) and (best.story is None or margin > best_margin):
@@ -144,19 +154,26 @@ class Grouper:
                 best_margin = margin
         return best
 
-    def _score(self, doc: Doc, other: Doc) -> tuple[float, str]:
+    def score(self, doc: Doc, other: Doc) -> tuple[float, str]:
+        """How alike two items are, before time is counted, and on what ("text" or
+        "entries")."""
         rules = self.rules
         entries = _weighted_jaccard(doc.entries, other.entries)
-        shared_entries = len(doc.entries.keys() & other.entries.keys())
+        shared = doc.entries.keys() & other.entries.keys()
+        person = not doc.people.isdisjoint(shared)
         if doc.script != other.script:
-            if shared_entries >= rules.cross_min_entries and entries >= rules.cross_threshold:
+            if (
+                person
+                and len(shared) >= rules.cross_min_entries
+                and entries >= rules.cross_threshold
+            ):
                 # Scaled so that the cross-script threshold meets the same-script one.
                 return rules.threshold * entries / rules.cross_threshold, "entries"
             return 0.0, "entries"
         cosine, shared_terms = doc.overlap(other)
         if shared_terms < rules.min_shared_terms:
             return 0.0, "text"
-        if shared_entries >= rules.min_entries:
+        if person:
             cosine += rules.entry_weight * entries
         return cosine, "text"
 
