@@ -14,15 +14,21 @@ Rules, in the order they apply to a new item:
 3. Candidates come from an inverted index of the window: the items sharing the new item's
    heaviest terms (the latest postings of each), plus the latest items sharing its rarest
    entries. The cost of a lookup does not grow with the window.
-4. Each candidate is scored. Same script: cosine of the term weights plus
-   ``entry_weight`` times the IDF-weighted Jaccard of the entries. Different scripts
-   (Arabic and English): the entries alone, when at least two agree, their similarity is
-   high enough and the reports are at most ``cross_within_s`` apart.
-5. The item joins the story of the best candidate whose score reaches the threshold. The
-   threshold rises with the time since the story's first report (a second strike on the
-   same town three days later needs much closer wording to be folded in). A
-   near-verbatim copy (sketch resemblance ≥ ``copy_resemblance``) joins the story of the
-   item it copies whatever the score. Otherwise the item starts a new story.
+4. Each candidate is scored. Same script: the cosine of the term weights (the words
+   that matched entries are left out: they count once, as entries), plus
+   ``entry_weight`` times the IDF-weighted Jaccard of the entries when the two share a
+   person (places alone are what two incidents in one town share). Two items sharing
+   fewer than ``min_shared_terms`` terms, or where neither item mentions the rarest two
+   words of the other's title, score 0. Different scripts (Arabic and English): the
+   entries alone, when they share a person and ``cross_min_entries`` entries, their
+   similarity reaches ``cross_threshold``, and the item comes at most ``cross_within_s``
+   after the story's first report.
+5. The item joins the story of the best candidate whose score reaches the threshold, if
+   it also reaches it against the story's centroid (the sum of its items' weights: no
+   drift from report to report). The threshold rises after ``late_from_s`` with the time
+   since the story's first report. A near-verbatim copy (sketch resemblance ≥
+   ``copy_resemblance``) joins the story of the item it copies whatever the score.
+   Otherwise the item starts a new story.
 6. A story stays open for ``window_s`` (48 h) after its latest report.
 7. Independent sources: an item's outlet, joined with the outlet of the item it copies,
    form one source; corroboration counts these sets, so a wire story republished by five

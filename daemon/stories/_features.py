@@ -23,6 +23,8 @@ COPY_SKETCH = 48
 TOP_TERMS = 48
 # A title word counts this many times: the headline names the event.
 TITLE_WEIGHT = 2
+# The marks of an item: the rarest words of its title, names included.
+MARKS = 2
 
 # Function words and news stock words that say nothing about which event it is; the
 # learned document frequencies would push them down anyway, but not in a cold store.
@@ -144,6 +146,8 @@ class Raw:
     named entries, copy sketch and dominant script."""
 
     counts: Counter[str]
+    title: tuple[str, ...]  # the title's terms, names included, each once
+    names: frozenset[str]  # terms that matched entries (left out of ``counts``)
     entries: frozenset[str]
     people: frozenset[str]  # the entries that are people
     sketch: array  # sorted smallest shingle hashes (unsigned 32-bit)
@@ -163,7 +167,7 @@ def read(
     happened and the entries, counted once each, say who and where."""
     title_words = normalize(title).split()
     lead_words = normalize(text[:LEAD_CHARS]).split()
-    skip = {t for t in map(term, names) if t is not None}
+    skip = frozenset(t for t in map(term, names) if t is not None)
     counts: Counter[str] = Counter()
     arabic = latin = 0
     for words, weight in ((title_words, TITLE_WEIGHT), (lead_words, 1)):
@@ -178,8 +182,11 @@ def read(
                 arabic += 1
             else:
                 latin += 1
+    title_terms = dict.fromkeys(t for t in map(term, title_words) if t is not None)
     return Raw(
         counts,
+        tuple(title_terms),
+        skip,
         frozenset(entries),
         frozenset(people),
         sketch(lead_words or title_words),
@@ -238,9 +245,15 @@ class Doc:
     weights: array  # float32
     entries: dict[str, float]
     people: frozenset[str]
+    marks: frozenset[str]  # the rarest words of the title: what this report is about
+    names: frozenset[str]
     sketch: array
     script: str
     at: float
+
+    def mentions(self, words: frozenset[str]) -> bool:
+        """Whether any of ``words`` is among this item's terms or names."""
+        return not words.isdisjoint(self.terms) or not words.isdisjoint(self.names)
 
     def overlap(self, other: Doc) -> tuple[float, int]:
         """The cosine of the two term vectors, and how many terms they share."""
@@ -265,11 +278,14 @@ def weigh(raw: Raw, df: DocFreq, at: float) -> Doc:
     numbers = [(0.5 * idf(t), t) for t, c in raw.counts.items() if t.isdigit()]
     top = sorted(scored[-TOP_TERMS:] + numbers, reverse=True)[:TOP_TERMS]
     norm = math.sqrt(sum(w * w for w, _ in top)) or 1.0
+    marks = sorted((t for t in raw.title if not t.isdigit()), key=idf, reverse=True)[:MARKS]
     return Doc(
         tuple(t for _, t in top),
         array("f", (w / norm for w, _ in top)),
         {e: idf("@" + e) for e in raw.entries},
         raw.people,
+        frozenset(marks),
+        raw.names,
         raw.sketch,
         raw.script,
         at,

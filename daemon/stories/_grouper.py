@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -10,6 +11,8 @@ from typing import Any
 from daemon.stories._features import Doc, DocFreq, doc_terms, read, resemblance, weigh
 
 HOUR = 3600.0
+# Terms a story's centroid keeps (it is cut to half when it grows past this).
+CENTROID_TERMS = 256
 DEFAULT_WINDOW_S = 48 * HOUR
 
 
@@ -18,10 +21,11 @@ class Rules:
     """The thresholds of the grouping decision (see the package docstring)."""
 
     window_s: float = DEFAULT_WINDOW_S
-    # Score needed to join a story reported just now; it rises linearly with the time
-    # since the story's first report, by ``late_penalty`` at ``late_after_s``.
-    threshold: float = 0.20
+    # Score needed to join a story; a day after the story's first report it starts to
+    # rise, linearly, by ``late_penalty`` at ``late_after_s``.
+    threshold: float = 0.25
     late_penalty: float = 0.10
+    late_from_s: float = 24 * HOUR
     late_after_s: float = 72 * HOUR
     # Weight of the shared-entries similarity (IDF-weighted Jaccard) in the score, counted
     # only when the items share a person: places, even several, are what two different
@@ -62,6 +66,32 @@ class Story:
     # Kept for the caller (alerts): the hits of its items, and its first reports.
     hits: list[Any] = field(default_factory=list)
     reports: list[Any] = field(default_factory=list)
+    # The sum of its items' term weights, per script, with its squared norm: what the
+    # story is about as a whole, so that it cannot drift from item to item.
+    centroids: dict[str, tuple[dict[str, float], list[float]]] = field(default_factory=dict)
+
+    def absorb(self, doc: Doc) -> None:
+        terms, norm2 = self.centroids.setdefault(doc.script, ({}, [0.0]))
+        total = norm2[0]
+        for t, w in zip(doc.terms, doc.weights, strict=True):
+            old = terms.get(t, 0.0)
+            terms[t] = old + w
+            total += 2 * old * w + w * w
+        if len(terms) > CENTROID_TERMS:
+            kept = sorted(terms.items(), key=lambda kv: kv[1], reverse=True)[: CENTROID_TERMS // 2]
+            terms.clear()
+            terms.update(kept)
+            total = sum(w * w for _, w in kept)
+        norm2[0] = total
+
+    def cosine(self, doc: Doc) -> float:
+        """The cosine of an item's terms and the story's centroid in its script."""
+        found = self.centroids.get(doc.script)
+        if found is None or found[1][0] <= 0:
+            return 0.0
+        terms, norm2 = found
+        dot = sum(w * terms.get(t, 0.0) for t, w in zip(doc.terms, doc.weights, strict=True))
+        return dot / math.sqrt(norm2[0])
 
     @property
     def independent(self) -> int:
@@ -139,24 +169,26 @@ class Grouper:
             other = self._docs[item_id]
             story = self.stories[self._story_of[item_id]]
             gap = doc.at - story.first_at
-            needed = rules.threshold + rules.late_penalty * min(
-                max(gap, 0.0) / rules.late_after_s, 1.0
-            )
-            score, reason = self.score(doc, other)
+            late = (gap - rules.late_from_s) / (rules.late_after_s - rules.late_from_s)
+            needed = rules.threshold + rules.late_penalty * min(max(late, 0.0), 1.0)
+            score, bonus, reason = self.score(doc, other)
             copy = resemblance(doc.sketch, other.sketch) >= rules.copy_resemblance
             if copy:
                 reason = "copy"
-            elif reason == "entries" and abs(doc.at - story.first_at) > rules.cross_within_s:
-                continue
+            elif reason == "entries":
+                if abs(doc.at - story.first_at) > rules.cross_within_s:
+                    continue
+            elif score >= needed and story.cosine(doc) + bonus < needed:
+                continue  # like one report, unlike the story as a whole: a drift
             margin = (1.0 + score) if copy else score - needed
             if (copy or margin >= 0) and (best.story is None or margin > best_margin):
                 best = Placement(story.id, score, item_id, item_id if copy else None, reason)
                 best_margin = margin
         return best
 
-    def score(self, doc: Doc, other: Doc) -> tuple[float, str]:
-        """How alike two items are, before time is counted, and on what ("text" or
-        "entries")."""
+    def score(self, doc: Doc, other: Doc) -> tuple[float, float, str]:
+        """How alike two items are, before time is counted: the score, the part of it that
+        comes from shared entries, and what it rests on ("text" or "entries")."""
         rules = self.rules
         entries = _weighted_jaccard(doc.entries, other.entries)
         shared = doc.entries.keys() & other.entries.keys()
@@ -168,14 +200,22 @@ class Grouper:
                 and entries >= rules.cross_threshold
             ):
                 # Scaled so that the cross-script threshold meets the same-script one.
-                return rules.threshold * entries / rules.cross_threshold, "entries"
-            return 0.0, "entries"
+                score = rules.threshold * entries / rules.cross_threshold
+                return score, score, "entries"
+            return 0.0, 0.0, "entries"
         cosine, shared_terms = doc.overlap(other)
         if shared_terms < rules.min_shared_terms:
-            return 0.0, "text"
-        if person:
-            cosine += rules.entry_weight * entries
-        return cosine, "text"
+            return 0.0, 0.0, "text"
+        if (
+            doc.marks
+            and other.marks
+            and not (doc.mentions(other.marks) or other.mentions(doc.marks))
+        ):
+            # Neither title's rarest words are in the other report: two reports built
+            # alike (a congratulation to another president, a wedding of another family).
+            return 0.0, 0.0, "text"
+        bonus = rules.entry_weight * entries if person else 0.0
+        return cosine + bonus, bonus, "text"
 
     def _candidates(self, doc: Doc) -> list[int]:
         """The items most worth comparing: by the partial dot product of the heaviest
@@ -238,6 +278,7 @@ class Grouper:
         merged = {outlet}.union(*joined)
         story.sources = [s for s in story.sources if s not in joined] + [merged]
         story.entries.update(doc.entries)
+        story.absorb(doc)
         self._docs[item_id] = doc
         self._story_of[item_id] = story_id
         self._outlets[item_id] = outlet
