@@ -245,3 +245,51 @@ names = [{ name = "حمص", fuzzy = false }]
     assert not any(": homs: warning" in line for line in lines)
     assert warned("door", "only two consonants: in Latin script")
     assert lines[-1].endswith("7 warning(s)")
+
+
+def test_story_and_route_policy_keys_are_checked(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+[stories]
+window = "soon"
+
+[[routes]]
+name = "team"
+notify = ["console://"]
+updates = "sometimes"
+min_sources = 0
+digest_every = "2h"
+""",
+    )
+    done = raqib("check", "--config", str(path))
+    assert done.returncode == 1
+    lines = done.stdout.strip().splitlines()
+    assert any(
+        line.startswith(f"{path}: stories.window: error: must be a duration") for line in lines
+    )
+    assert f"{path}: routes[0] (team).updates: error: must be one of none, each, digest" in lines
+    assert (
+        f"{path}: routes[0] (team).min_sources: error: must be a whole number of at least 1"
+        in lines
+    )
+    assert (
+        f'{path}: routes[0] (team).digest_every: warning: has no effect unless updates = "digest"'
+        in lines
+    )
+
+
+def test_replay_names_the_file_and_line_of_a_bad_item(tmp_path: Path) -> None:
+    config = write(tmp_path, "")
+    items = tmp_path / "items.jsonl"
+    good = '{"id": "1", "outlet": "a", "title": "t", "published": "2026-03-02T08:00:00Z"}'
+    for bad, why in (
+        ("not json", "not JSON"),
+        ('{"outlet": "a", "title": "t"}', "'id' is missing or empty"),
+        ('{"id": "2", "outlet": "a", "title": "t", "published": "Monday"}', "'published' must be"),
+    ):
+        items.write_text(f"{good}\n{bad}\n", encoding="utf-8")
+        done = raqib("replay", "--config", str(config), str(items))
+        assert done.returncode == 1
+        assert done.stderr.strip().startswith(f"raqib: {items}:2: {why}"), done.stderr
+        assert "Traceback" not in done.stderr
