@@ -384,3 +384,48 @@ def test_two_replicas_on_postgresql_share_stories_and_alert_once(
         (3, ("Orient", "Enab Baladi", "Halab Today")),
         (1, ("Orient",)),
     ]
+
+
+def test_daemon_sends_an_update_when_another_source_reports_an_alerted_story(
+    tmp_path: Path, feed_server: FeedServer, webhook: WebhookReceiver
+) -> None:
+    (tmp_path / "wl").mkdir()
+    (tmp_path / "wl" / "people.toml").write_text(WATCHLIST, encoding="utf-8")
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f"""
+[daemon]
+data_dir = "data"
+
+[[feeds]]
+name = "Orient"
+url = "{feed_server.url("/orient.xml")}"
+
+[[feeds]]
+name = "Enab Baladi"
+url = "{feed_server.url("/enab.xml")}"
+
+[watchlists]
+paths = ["{ROOT}/watchlists/*.toml", "wl/*.toml"]
+
+[[routes]]
+name = "desk"
+notify = ["{webhook.url()}"]
+updates = "each"
+""",
+        encoding="utf-8",
+    )
+    feed_server.resources["/orient.xml"] = Resource(rss2([feed_item(MARKET_ORIGINAL, 120)]))
+    feed_server.resources["/enab.xml"] = Resource(rss2([]))
+    assert raqib("run", "--once", "--config", str(config)).returncode == 0
+    feed_server.resources["/enab.xml"] = Resource(rss2([feed_item(MARKET_REWRITE, 10)]))
+    assert raqib("run", "--once", "--config", str(config)).returncode == 0
+
+    assert wait_for(lambda: len(webhook.received) == 2, timeout=10)
+    first, update = webhook.received
+    assert MARKET_ORIGINAL["title"] in first["title"]
+    assert update["title"].startswith("Update (2 outlets)")
+    assert (
+        "Reported by: Orient, Enab Baladi (2 report(s), 2 independent source(s))"
+        in (update["message"])
+    )
