@@ -26,6 +26,7 @@ Rules that span fetches (the feeds package decides identity within one fetch):
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -319,6 +320,9 @@ class Pipeline:
                         hits = [("text", h) for h in s.hits]
                         self._group(tx, grouper, s.id, item, hits, s.first_seen_at, learn=False)
             self.grouper = grouper
+            # The window is long-lived: keep the cyclic garbage collector from scanning
+            # it again and again (it holds no reference cycles).
+            gc.freeze()
             log.info(
                 "stories.window_loaded",
                 extra={"fields": {"items": len(grouper), "stories": len(grouper.stories)}},

@@ -429,3 +429,18 @@ updates = "each"
         "Reported by: Orient, Enab Baladi (2 report(s), 2 independent source(s))"
         in (update["message"])
     )
+
+
+def test_a_story_of_several_reports_expires_once_after_its_latest() -> None:
+    grouper = Grouper(Rules(window_s=48 * 3600))
+    base = datetime(2026, 3, 2, tzinfo=UTC).timestamp()
+    for n, (raw, hours) in enumerate(((MARKET_ORIGINAL, 0), (MARKET_COPY, 1), (WEATHER, 2)), 1):
+        prepared = grouper.prepare(raw["title"], raw["text"], (), base + hours * 3600)
+        placed = grouper.place(prepared.doc)
+        grouper.add(n, prepared, raw["outlet"], placed.story or n, placed.copy_of)
+    assert sorted(grouper.stories) == [1, 3]
+
+    assert grouper.expire(base + 48.5 * 3600) == []
+    assert grouper.expire(base + 49.5 * 3600) == [1]
+    assert grouper.expire(base + 51 * 3600) == [3]
+    assert len(grouper) == 0

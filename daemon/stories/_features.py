@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import heapq
 import math
-import zlib
+import operator
 from array import array
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from daemon.text import ARABIC, COMMON_ARABIC, COMMON_ENGLISH, normalize, script_of
+from daemon.text import (
+    ARABIC,
+    COMMON_ARABIC,
+    COMMON_ENGLISH,
+    normalize,
+    normalize_word,
+    script_of,
+    word_runs,
+)
 
 # Grouping reads the title and the lead: the first characters of the text. Rewrites and
 # copies agree most in the lead; page boilerplate and related links sit at the end.
-LEAD_CHARS = 2500
+LEAD_CHARS = 1000
 # Words of the lead that copy detection compares (word 4-grams), and how many of their
 # hashes it keeps (the smallest ones: a bottom-k sketch of the set).
-COPY_WORDS = 160
+COPY_WORDS = 120
 COPY_SHINGLE = 4
 COPY_SKETCH = 48
 # Terms kept per item, the highest weighted: enough for cosine, small enough to index.
@@ -165,46 +174,66 @@ def read(
     (watchlist entry ids, the same in every language). ``names`` are the normalized words
     that matched the entries: they are left out of the terms, so that the words say what
     happened and the entries, counted once each, say who and where."""
-    title_words = normalize(title).split()
-    lead_words = normalize(text[:LEAD_CHARS]).split()
     skip = frozenset(t for t in map(term, names) if t is not None)
-    counts: Counter[str] = Counter()
-    arabic = latin = 0
-    for words, weight in ((title_words, TITLE_WEIGHT), (lead_words, 1)):
-        for word in words:
-            t = term(word)
-            if t is None or t in skip:
-                continue
-            counts[t] += weight
-            if t[0].isdigit():
-                continue
-            if script_of(t) == ARABIC:
-                arabic += 1
-            else:
-                latin += 1
-    title_terms = dict.fromkeys(t for t in map(term, title_words) if t is not None)
+    heads = _words(title)
+    lead = _words(text[:LEAD_CHARS])
+    counts = Counter([w[1] for w in lead if w[1] is not None])
+    title_terms = dict.fromkeys(w[1] for w in heads if w[1] is not None)
+    for w in heads:
+        if w[1] is not None:
+            counts[w[1]] += TITLE_WEIGHT
+    for t in skip:
+        counts.pop(t, None)
+    kinds = [w[2] for w in heads] + [w[2] for w in lead]
     return Raw(
         counts,
         tuple(title_terms),
         skip,
         frozenset(entries),
         frozenset(people),
-        sketch(lead_words or title_words),
-        ARABIC if arabic >= latin else "la",
+        sketch([w[0] for w in lead or heads]),
+        ARABIC if kinds.count(_ARABIC) >= kinds.count(_LATIN) else "la",
     )
+
+
+def _words(text: str) -> list[tuple[str, str | None, int]]:
+    """(normalized form, term, script) of each word of ``text``, from the cache."""
+    raws = word_runs(text)
+    found = list(map(_WORDS.get, raws))
+    if None in found:
+        return [f if f is not None else _remember(r) for f, r in zip(found, raws, strict=True)]
+    return found  # type: ignore[return-value]
+
+
+# Each distinct word is read once per process: its normalized form, term and script.
+_WORDS: dict[str, tuple[str, str | None, int]] = {}
+_WORDS_MAX = 500_000
+_OTHER, _ARABIC, _LATIN = 0, 1, 2
+
+
+def _remember(raw: str) -> tuple[str, str | None, int]:
+    if len(_WORDS) >= _WORDS_MAX:
+        _WORDS.clear()
+    norm = normalize_word(raw)
+    t = term(norm)
+    arabic = t is not None and script_of(t) == ARABIC
+    kind = _OTHER if t is None or t[0].isdigit() else (_ARABIC if arabic else _LATIN)
+    found = _WORDS[raw] = (norm, t, kind)
+    return found
 
 
 def sketch(words: list[str]) -> array:
     """Bottom-k hashes of the word 4-grams of the first ``COPY_WORDS`` words: two texts
-    that are copies of each other share most of them, a rewrite almost none."""
+    that are copies of each other share most of them, a rewrite almost none. (Python's
+    string hash: stable within a process, which is where sketches are compared.)"""
     words = words[:COPY_WORDS]
-    n = COPY_SHINGLE
-    if len(words) < n:
-        shingles = {" ".join(words)} if words else set()
+    if len(words) < COPY_SHINGLE:
+        shingles = {hash(tuple(words)) & 0xFFFFFFFF} if words else set()
     else:
-        shingles = {" ".join(words[i : i + n]) for i in range(len(words) - n + 1)}
-    hashes = sorted({zlib.crc32(s.encode()) for s in shingles})[:COPY_SKETCH]
-    return array("I", hashes)
+        shingles = {
+            hash(g) & 0xFFFFFFFF for g in zip(words, words[1:], words[2:], words[3:], strict=False)
+        }
+    return array("I", heapq.nsmallest(COPY_SKETCH, shingles))
 
 
 def resemblance(a: array, b: array) -> float:
@@ -212,8 +241,10 @@ def resemblance(a: array, b: array) -> float:
     if not a or not b:
         return 0.0
     k = min(len(a), len(b))
-    union = sorted(set(a) | set(b))[:k]
     both = set(a).intersection(b)
+    if not both:
+        return 0.0
+    union = heapq.nsmallest(k, set(a).union(b))
     return sum(1 for h in union if h in both) / k
 
 
@@ -223,10 +254,25 @@ class DocFreq:
     def __init__(self, counts: dict[str, int] | None = None, docs: int = 0):
         self.counts: dict[str, int] = dict(counts or {})
         self.docs = docs
+        # IDF values, computed once and kept until the stream has grown by 1% (exact
+        # while fewer than 100 items are counted).
+        self._idf: dict[str, float] = {}
+        self._idf_docs = docs
+
+    def idf_cache(self) -> dict[str, float]:
+        """The IDF values computed so far (current ones: stale ones are dropped here)."""
+        if self.docs - self._idf_docs > self._idf_docs // 100:
+            self._idf.clear()
+            self._idf_docs = self.docs
+        return self._idf
 
     def idf(self, t: str) -> float:
-        # Smoothed: a term never seen counts as seen once; at least 1 so no term vanishes.
-        return math.log((self.docs + 1) / (self.counts.get(t, 0) + 1)) + 1.0
+        found = self.idf_cache().get(t)
+        if found is None:
+            # Smoothed: a term never seen counts as seen once; at least 1, so no term
+            # vanishes.
+            found = self._idf[t] = math.log((self.docs + 1) / (self.counts.get(t, 0) + 1)) + 1.0
+        return found
 
     def add(self, terms: Iterable[str]) -> None:
         counts = self.counts
@@ -255,13 +301,17 @@ class Doc:
         """Whether any of ``words`` is among this item's terms or names."""
         return not words.isdisjoint(self.terms) or not words.isdisjoint(self.names)
 
-    def overlap(self, other: Doc) -> tuple[float, int]:
-        """The cosine of the two term vectors, and how many terms they share."""
-        theirs = dict(zip(other.terms, other.weights, strict=True))
+    def vector(self) -> dict[str, float]:
+        return dict(zip(self.terms, self.weights, strict=True))
+
+    def overlap(self, other: Doc, mine: dict[str, float] | None = None) -> tuple[float, int]:
+        """The cosine of the two term vectors, and how many terms they share (``mine``:
+        this item's ``vector()``, when it is compared with many)."""
+        get = (mine if mine is not None else self.vector()).get
         dot = 0.0
         shared = 0
-        for t, w in zip(self.terms, self.weights, strict=True):
-            x = theirs.get(t)
+        for t, w in zip(other.terms, other.weights, strict=True):
+            x = get(t)
             if x is not None:
                 dot += w * x
                 shared += 1
@@ -271,14 +321,22 @@ class Doc:
 def weigh(raw: Raw, df: DocFreq, at: float) -> Doc:
     """TF-IDF weights (1 + log tf, smoothed IDF) of the top ``TOP_TERMS`` terms."""
     idf = df.idf
-    scored = sorted(
-        ((1.0 + math.log(c)) * idf(t), t) for t, c in raw.counts.items() if not t.isdigit()
-    )
-    # Numbers (casualty counts, dates) are kept for overlap but never dominate.
-    numbers = [(0.5 * idf(t), t) for t, c in raw.counts.items() if t.isdigit()]
-    top = sorted(scored[-TOP_TERMS:] + numbers, reverse=True)[:TOP_TERMS]
+    terms = list(raw.counts)
+    idfs = list(map(df.idf_cache().get, terms))
+    if None in idfs:
+        idfs = [i if i is not None else idf(t) for i, t in zip(idfs, terms, strict=True)]
+    tfs = [1.0 + x for x in map(math.log, raw.counts.values())]
+    scored = list(zip(map(operator.mul, tfs, idfs), terms, strict=True))
+    for n, t in enumerate(terms):
+        if t[0].isdigit():  # numbers (casualty counts, dates) count, but never dominate
+            scored[n] = (0.5 * idfs[n], t)  # type: ignore[operator]
+    top = heapq.nlargest(TOP_TERMS, scored)
     norm = math.sqrt(sum(w * w for w, _ in top)) or 1.0
-    marks = sorted((t for t in raw.title if not t.isdigit()), key=idf, reverse=True)[:MARKS]
+    marks = heapq.nlargest(
+        MARKS,
+        (t for t in raw.title if not t.isdigit()),
+        key=idf,
+    )
     return Doc(
         tuple(t for _, t in top),
         array("f", (w / norm for w, _ in top)),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import heapq
 import math
 from array import array
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,10 +46,17 @@ class Rules:
     # A near-verbatim copy (estimated resemblance of word 4-gram sets) joins the story of
     # the item it copies, and counts as the same source for corroboration.
     copy_resemblance: float = 0.5
-    # Candidate lookup: the item's heaviest terms, the latest postings of each.
-    query_terms: int = 24
-    scan_per_term: int = 256
-    candidates: int = 24
+    # Candidate lookup: the item's ``query_terms`` heaviest terms, the latest
+    # ``scan_per_term`` postings of each; the ``candidates`` items that share most of them
+    # (at least ``min_query_shared``); and the latest ``scan_per_person`` items naming
+    # each of its two rarest people.
+    query_terms: int = 8
+    scan_per_term: int = 64
+    candidates: int = 16
+    min_query_shared: int = 2
+    scan_per_person: int = 16
+    # Copies are looked for among candidates whose words are at least this alike.
+    copy_min_cosine: float = 0.3
 
 
 @dataclass(slots=True)
@@ -67,10 +76,19 @@ class Story:
     hits: list[Any] = field(default_factory=list)
     reports: list[Any] = field(default_factory=list)
     # The sum of its items' term weights, per script, with its squared norm: what the
-    # story is about as a whole, so that it cannot drift from item to item.
-    centroids: dict[str, tuple[dict[str, float], list[float]]] = field(default_factory=dict)
+    # story is about as a whole, so that it cannot drift from item to item. Kept from the
+    # second item on (most stories have one); until then ``first`` stands for it.
+    centroids: dict[str, tuple[dict[str, float], list[float]]] | None = None
+    first: Doc | None = None
 
     def absorb(self, doc: Doc) -> None:
+        if self.centroids is None:
+            if self.first is None:
+                self.first = doc
+                return
+            self.centroids = {}
+            first, self.first = self.first, None
+            self.absorb(first)
         terms, norm2 = self.centroids.setdefault(doc.script, ({}, [0.0]))
         total = norm2[0]
         for t, w in zip(doc.terms, doc.weights, strict=True):
@@ -84,8 +102,12 @@ class Story:
             total = sum(w * w for _, w in kept)
         norm2[0] = total
 
-    def cosine(self, doc: Doc) -> float:
+    def cosine(self, doc: Doc, mine: dict[str, float] | None = None) -> float:
         """The cosine of an item's terms and the story's centroid in its script."""
+        if self.centroids is None:
+            if self.first is None or self.first.script != doc.script:
+                return 0.0
+            return doc.overlap(self.first, mine)[0]
         found = self.centroids.get(doc.script)
         if found is None or found[1][0] <= 0:
             return 0.0
@@ -134,9 +156,12 @@ class Grouper:
         self._docs: dict[int, Doc] = {}  # item id -> document
         self._story_of: dict[int, int] = {}  # item id -> story id
         self._outlets: dict[int, str] = {}  # item id -> outlet
-        self._postings: dict[str, tuple[array, array]] = {}  # term -> (item ids, weights)
+        self._postings: dict[str, array] = {}  # term -> item ids, in arrival order
         self._by_entry: dict[str, array] = {}  # entry -> item ids
         self._dead = 0  # items of expired stories still in the postings
+        # (last report, story id) each time a story grows: expiry pops from the front and
+        # skips entries that a later report made stale.
+        self._ends: list[tuple[float, int]] = []
         self.last_item_id = 0
 
     def __len__(self) -> int:
@@ -165,20 +190,24 @@ class Grouper:
         rules = self.rules
         best = Placement(None)
         best_margin = 0.0
+        mine = doc.vector()
         for item_id in self._candidates(doc):
             other = self._docs[item_id]
             story = self.stories[self._story_of[item_id]]
             gap = doc.at - story.first_at
             late = (gap - rules.late_from_s) / (rules.late_after_s - rules.late_from_s)
             needed = rules.threshold + rules.late_penalty * min(max(late, 0.0), 1.0)
-            score, bonus, reason = self.score(doc, other)
-            copy = resemblance(doc.sketch, other.sketch) >= rules.copy_resemblance
+            score, bonus, reason, cosine = self.score(doc, other, mine)
+            copy = (
+                cosine >= rules.copy_min_cosine
+                and resemblance(doc.sketch, other.sketch) >= rules.copy_resemblance
+            )
             if copy:
                 reason = "copy"
             elif reason == "entries":
                 if abs(doc.at - story.first_at) > rules.cross_within_s:
                     continue
-            elif score >= needed and story.cosine(doc) + bonus < needed:
+            elif score >= needed and story.cosine(doc, mine) + bonus < needed:
                 continue  # like one report, unlike the story as a whole: a drift
             margin = (1.0 + score) if copy else score - needed
             if (copy or margin >= 0) and (best.story is None or margin > best_margin):
@@ -186,9 +215,12 @@ class Grouper:
                 best_margin = margin
         return best
 
-    def score(self, doc: Doc, other: Doc) -> tuple[float, float, str]:
+    def score(
+        self, doc: Doc, other: Doc, mine: dict[str, float] | None = None
+    ) -> tuple[float, float, str, float]:
         """How alike two items are, before time is counted: the score, the part of it that
-        comes from shared entries, and what it rests on ("text" or "entries")."""
+        comes from shared entries, what it rests on ("text" or "entries"), and the cosine
+        of their words. ``mine``: ``doc.vector()``, when it is compared with many."""
         rules = self.rules
         entries = _weighted_jaccard(doc.entries, other.entries)
         shared = doc.entries.keys() & other.entries.keys()
@@ -201,11 +233,11 @@ class Grouper:
             ):
                 # Scaled so that the cross-script threshold meets the same-script one.
                 score = rules.threshold * entries / rules.cross_threshold
-                return score, score, "entries"
-            return 0.0, 0.0, "entries"
-        cosine, shared_terms = doc.overlap(other)
+                return score, score, "entries", 0.0
+            return 0.0, 0.0, "entries", 0.0
+        cosine, shared_terms = doc.overlap(other, mine)
         if shared_terms < rules.min_shared_terms:
-            return 0.0, 0.0, "text"
+            return 0.0, 0.0, "text", cosine
         if (
             doc.marks
             and other.marks
@@ -213,38 +245,39 @@ class Grouper:
         ):
             # Neither title's rarest words are in the other report: two reports built
             # alike (a congratulation to another president, a wedding of another family).
-            return 0.0, 0.0, "text"
+            return 0.0, 0.0, "text", cosine
         bonus = rules.entry_weight * entries if person else 0.0
-        return cosine + bonus, bonus, "text"
+        return cosine + bonus, bonus, "text", cosine
 
     def _candidates(self, doc: Doc) -> list[int]:
-        """The items most worth comparing: by the partial dot product of the heaviest
-        terms, plus the latest items sharing the item's rarest entries."""
+        """The items most worth comparing: those sharing most of the item's heaviest terms
+        that other items have (among the latest postings of each), then the latest items naming the same people
+        (the way to reports in the other script)."""
         rules = self.rules
-        dots: dict[int, float] = {}
-        live = self._story_of
+        shared: Counter[int] = Counter()
         scan = rules.scan_per_term
-        for t, w in zip(
-            doc.terms[: rules.query_terms], doc.weights[: rules.query_terms], strict=True
-        ):
-            posting = self._postings.get(t)
+        # The heaviest terms that other items have: a word no item has yet costs nothing
+        # and finds nothing.
+        used = 0
+        postings = self._postings
+        for t in doc.terms:
+            posting = postings.get(t)
             if posting is None:
                 continue
-            ids, weights = posting
-            start = max(0, len(ids) - scan)
-            for i in range(start, len(ids)):
-                item_id = ids[i]
-                dots[item_id] = dots.get(item_id, 0.0) + w * weights[i]
-        ranked = sorted(dots, key=dots.__getitem__, reverse=True)
-        found = [i for i in ranked if i in live][: rules.candidates]
-        if doc.entries:
-            rare = sorted(doc.entries, key=doc.entries.__getitem__, reverse=True)[:4]
+            shared.update(posting[-scan:])
+            used += 1
+            if used == rules.query_terms:
+                break
+        live = self._story_of
+        least = rules.min_query_shared
+        found = [i for i, n in shared.items() if n >= least and i in live]
+        if len(found) > rules.candidates:
+            found = heapq.nlargest(rules.candidates, found, key=shared.__getitem__)
+        if doc.people:
             seen = set(found)
-            for entry in rare:
-                ids_ = self._by_entry.get(entry)
-                if ids_ is None:
-                    continue
-                for item_id in ids_[-32:]:
+            people = sorted(doc.people, key=lambda e: doc.entries.get(e, 0.0), reverse=True)
+            for entry in people[:2]:
+                for item_id in self._by_entry.get(entry, ())[-rules.scan_per_person :]:
                     if item_id not in seen and item_id in live:
                         seen.add(item_id)
                         found.append(item_id)
@@ -270,6 +303,7 @@ class Grouper:
             story = self.stories[story_id] = Story(story_id, doc.at, doc.at)
         story.first_at = min(story.first_at, doc.at)
         story.last_at = max(story.last_at, doc.at)
+        heapq.heappush(self._ends, (story.last_at, story_id))
         story.items.append(item_id)
         if outlet not in story.outlets:
             story.outlets.append(outlet)
@@ -282,12 +316,12 @@ class Grouper:
         self._docs[item_id] = doc
         self._story_of[item_id] = story_id
         self._outlets[item_id] = outlet
-        for t, w in zip(doc.terms, doc.weights, strict=True):
-            posting = self._postings.get(t)
+        postings = self._postings
+        for t in doc.terms:
+            posting = postings.get(t)
             if posting is None:
-                posting = self._postings[t] = (array("q"), array("f"))
-            posting[0].append(item_id)
-            posting[1].append(w)
+                posting = postings[t] = array("q")
+            posting.append(item_id)
         for entry in doc.entries:
             self._by_entry.setdefault(entry, array("q")).append(item_id)
         if learn:
@@ -301,9 +335,15 @@ class Grouper:
     def expire(self, now: float) -> list[int]:
         """Forget the stories whose last report is older than the window; return their ids."""
         cutoff = now - self.rules.window_s
-        gone = [s.id for s in self.stories.values() if s.last_at < cutoff]
-        for story_id in gone:
-            story = self.stories.pop(story_id)
+        gone = []
+        ends = self._ends
+        while ends and ends[0][0] < cutoff:
+            _end, story_id = heapq.heappop(ends)
+            story = self.stories.get(story_id)
+            if story is None or story.last_at >= cutoff:
+                continue  # gone already, or a later report keeps it open
+            del self.stories[story_id]
+            gone.append(story_id)
             for item_id in story.items:
                 self._docs.pop(item_id, None)
                 self._story_of.pop(item_id, None)
@@ -315,22 +355,13 @@ class Grouper:
 
     def _compact(self) -> None:
         live = self._story_of
-        for t in list(self._postings):
-            ids, weights = self._postings[t]
-            keep = [i for i, item_id in enumerate(ids) if item_id in live]
-            if not keep:
-                del self._postings[t]
-            elif len(keep) < len(ids):
-                self._postings[t] = (
-                    array("q", (ids[i] for i in keep)),
-                    array("f", (weights[i] for i in keep)),
-                )
-        for entry in list(self._by_entry):
-            ids = array("q", (i for i in self._by_entry[entry] if i in live))
-            if ids:
-                self._by_entry[entry] = ids
-            else:
-                del self._by_entry[entry]
+        for index in (self._postings, self._by_entry):
+            for key in list(index):
+                ids = array("q", (i for i in index[key] if i in live))
+                if ids:
+                    index[key] = ids
+                else:
+                    del index[key]
         self._dead = 0
 
 
