@@ -1,41 +1,50 @@
 """Benchmark story grouping: items per second and peak memory against a full window.
 
     python bench/grouping.py [--windows 10000 100000] [--stream 2000] [--naive 30]
-                             [--naive-budget 20] [--seed 1] [--strict]
+                             [--naive-budget 20] [--fill-grouped K] [--seed 1]
+                             [--no-entries] [--strict] [--profile]
 
 Items: the articles of ../shared/corpus/saudinewsnet.jsonl.gz (31,030 real Arabic
 articles from 14 Saudi outlets, with real wire republication) and synthetic items built
 from them, in one seeded sequence. Every 4th item is a real article, as-is, in date order.
 The others are, at random: a near-copy of a recent item (16%: another outlet, its text with
 2-8 words changed, its headline reworded), an exact copy of a recent item (5%: another
-outlet), or a recombination (the rest: a headline mixed from two real headlines and a text
-of runs of sentences from 3-6 articles, as long as a random real article). Overall about
-25% real, 12% near-copies, 4% exact copies. Watchlist entries are the ids of ~70 names
-common in that news (places, people, organizations) found in the item's title and lead.
+outlet), or a recombination (the rest: a headline mixed from two real headlines, and runs
+of 1-3 sentences from up to 12 articles, as long as a random real article, one word in 7
+replaced by a word drawn from the corpus's running text). Overall about
+25% real, 12% near-copies, 4% exact copies. An item's watchlist entries (what the daemon
+passes from its hits) are ~60 places, people and organizations common in that news, found
+as words of its title and lead: about 2 per item; --no-entries gives items none.
 Without ../shared the same recipe runs on a built-in corpus generated from a few hundred
 common Arabic news words and made-up names (a notice says so).
 
-Each window size runs in a fresh process (multiprocessing spawn), so none inherits the
-memory or caches of another:
+Each window size N runs in a fresh process (multiprocessing spawn), so none inherits the
+memory or caches of another. ``daemon.stories.Grouper`` with default Rules (48 h window);
+items are spaced so that the whole run fits in 80% of the window and nothing expires.
+Grouping one item = ``prepare`` + ``place`` + ``add``, as the daemon does.
 
-* fill: group the first N items into an empty ``daemon.stories.Grouper`` (default Rules,
-  48 h window); items are spaced so that the whole run fits in 80% of the window and
-  nothing expires. Grouping one item = ``prepare`` + ``place`` + ``add``, as the daemon
-  does. The fill is timed and reported apart.
+* fill: group the first N items (timed apart: fill items/s). With --fill-grouped K only
+  the last K are grouped; the ones before are only prepared and added (a copy to the story
+  of its original, anything else to a new story), which is quicker; postings, documents
+  and document frequencies are the same either way.
 * stream (items_per_s): group the next M items against the full window; items_per_s =
-  M / time of the M groupings. Item generation is not timed. The time is also split into
-  prepare, place and add.
-* naive (naive_items_per_s): for the following items, ``prepare`` and then ``place`` with
-  the candidate lookup replaced by every item of the window: the same scoring (cosine,
-  entries, copy resemblance, thresholds), no index. Up to ``--naive`` items or until
-  ``--naive-budget`` seconds are spent, at least 3 items. The items are not added.
-  The indexed placement of the same items is compared with the naive one.
+  M / time of the M groupings (item generation is not timed), split into prepare, place
+  and add (--profile: under cProfile, and its top functions). A full garbage collection
+  runs just before, so that one due to the fill's growth (about 1 s at 100,000 items)
+  does not fall in the stream by chance; the collections during the stream are printed. Then how the stream was
+  placed: injected copies that joined their original's story, and for each kind of item
+  how many started a story, joined one by wording, by entries, or as a copy.
+* naive (naive_items_per_s): the following items, ``prepare`` and then ``place`` with the
+  candidate lookup replaced by every item of the window: the same scoring (cosine,
+  entries, copy resemblance, thresholds), no index. Up to --naive items or until
+  --naive-budget seconds are spent, at least 3 items; they are not added. The indexed
+  placement of the same items is compared with the naive one.
 
 peak_mb is the growth of resident memory of the window's process: its peak RSS (VmHWM,
-reset just before the fill) during fill and stream, minus its RSS just before the fill
-(after loading the corpus), so it is the memory of the window: documents, postings,
-stories, document frequencies and transient objects. Not traced (tracemalloc would slow
-the timed code); the process's total peak RSS is printed too.
+reset just before the fill) over fill and stream, minus its RSS just before the fill
+(corpus loaded), i.e. the memory of the window: documents, postings, stories, document
+frequencies and transient objects. Not traced (tracemalloc would slow the timed code).
+Off Linux it is the process's ru_maxrss, corpus included.
 
 Targets: items_per_s >= 1,000 at 100,000; per-item time at 100,000 <= 2x that at 10,000;
 items_per_s >= 50x naive_items_per_s at 100,000. PASS/FAIL is printed; the exit code is
@@ -46,10 +55,12 @@ items_per_s >= 50x naive_items_per_s at 100,000. PASS/FAIL is printed; the exit 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import gc
 import gzip
 import json
 import multiprocessing
+import pstats
 import random
 import re
 import resource
@@ -57,9 +68,9 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from daemon.stories import LEAD_CHARS, Grouper, Rules
+from daemon.text import normalize
 
 CORPUS = (
     Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "saudinewsnet.jsonl.gz"
@@ -69,30 +80,36 @@ REAL_EVERY = 4  # every 4th item is a real article
 P_NEAR = 0.16  # of the other items: near-copies of a recent item
 P_EXACT = 0.05  # exact copies of a recent item
 RECENT = 3000  # a copy's original is at most this many items back
+REWRITE = 1 / 7  # share of the words of a recombination replaced by other words
 FILL_SPAN = 0.8  # the run fills this fraction of the window
 
-# Watchlist entries: id and the Arabic forms that mark it (found as words of the lead).
-ENTRIES = """riyadh:الرياض|jeddah:جدة,جده|mecca:مكة,المكرمة|medina:المنورة|dammam:الدمام|taif:الطائف|
-tabuk:تبوك|abha:أبها|jazan:جازان,جيزان|najran:نجران|qassim:القصيم|hail:حائل|qatif:القطيف|khobar:الخبر|
-yanbu:ينبع|yemen:اليمن|sanaa:صنعاء|aden:عدن|taiz:تعز|iran:إيران|tehran:طهران|iraq:العراق|baghdad:بغداد|
-syria:سوريا,سورية|damascus:دمشق|aleppo:حلب|lebanon:لبنان|beirut:بيروت|egypt:مصر|cairo:القاهرة|
-jordan:الأردن|kuwait:الكويت|qatar:قطر|bahrain:البحرين|uae:الإمارات|dubai:دبي|turkey:تركيا|
-russia:روسيا|washington:واشنطن|un:المتحدة|gcc:الخليجي|isis:داعش|houthis:الحوثي,الحوثيين|
-aramco:أرامكو|hilal:الهلال|nassr:النصر|ittihad:الاتحاد|ahli:الأهلي|shura:الشورى|hezbollah:حزب|
-mers:كورونا|hajj:الحج,الحجاج|interior:الداخلية|salman:سلمان|nayef:نايف|jubeir:الجبير|
-faisal:الفيصل|obama:أوباما|assad:الأسد|hadi:هادي|erdogan:أردوغان|putin:بوتين|sisi:السيسي|
-nasrallah:نصرالله|rouhani:روحاني|zarif:ظريف|kerry:كيري|nuclear:النووي|coalition:التحالف"""
-ENTRY_OF = {
-    form: eid
+# Watchlist entries: kind, id and the Arabic words that name it (found in the title and lead).
+ENTRIES = """place riyadh الرياض|place jeddah جدة,جده|place mecca مكة,المكرمة|place medina المنورة|
+place dammam الدمام|place taif الطائف|place tabuk تبوك|place abha أبها|place jazan جازان,جيزان|
+place najran نجران|place qassim القصيم|place hail حائل|place qatif القطيف|place khobar الخبر|
+place yanbu ينبع|place yemen اليمن|place sanaa صنعاء|place aden عدن|place taiz تعز|place iran إيران|
+place tehran طهران|place iraq العراق|place baghdad بغداد|place syria سوريا,سورية|
+place damascus دمشق|place aleppo حلب|place lebanon لبنان|place beirut بيروت|place egypt مصر|
+place cairo القاهرة|place jordan الأردن|place kuwait الكويت|place qatar قطر|place bahrain البحرين|
+place uae الإمارات|place dubai دبي|place turkey تركيا|place russia روسيا|place washington واشنطن|
+organization gcc الخليجي|organization isis داعش|organization houthis الحوثي,الحوثيين|
+organization aramco أرامكو|organization hilal الهلال|organization nassr النصر|
+organization ahli الأهلي|organization shura الشورى|organization mers كورونا|
+organization interior الداخلية|person salman سلمان|person nayef نايف|person jubeir الجبير|
+person faisal الفيصل|person obama أوباما|person assad الأسد|person hadi هادي|person erdogan أردوغان|
+person putin بوتين|person sisi السيسي|person nasrallah نصرالله|person rouhani روحاني|
+person zarif ظريف|person kerry كيري"""
+ENTRY_OF = {  # word -> (entry id, is a person)
+    form: (eid, kind == "person")
     for part in ENTRIES.replace("\n", "").split("|")
-    for eid, forms in [part.split(":")]
+    for kind, eid, forms in [part.split()]
     for form in forms.split(",")
 }
 ARABIC_WORD = re.compile("[\u0621-\u064a]+")
 SENTENCE_END = re.compile(r"(?<=[.!?؟])\s+|\n+")
 
 # Fallback vocabulary: common words of Arabic news, most frequent first (roughly).
-VOCAB = """في من على إلى أن عن مع التي الذي بعد قبل خلال بين حتى منذ اليوم أمس العام الماضي
+VOCAB_TEXT = """في من على إلى أن عن مع التي الذي بعد قبل خلال بين حتى منذ اليوم أمس العام الماضي
 المقبل وقال وأضاف وأكد وأشار كما وفي ومن الحكومة وزير الوزير المملكة الدولة رئيس الرئيس مجلس
 اللجنة المشروع مشروع الاقتصاد الاقتصادية السوق الأسهم النفط أسعار ارتفاع انخفاض نسبة المئة
 مليون مليار ريال دولار التنمية التعليم الصحة المستشفى المرضى الطلاب الجامعة المدارس الأمن
@@ -109,13 +126,13 @@ VOCAB = """في من على إلى أن عن مع التي الذي بعد قب�
 المسؤول الجهات المعنية الخطة الاستراتيجية الرؤية المستقبل الفترة المرحلة الحالية السابقة مستوى
 تحقيق تطوير تعزيز توفير تقديم إنشاء افتتاح زيارة استقبل التقى بحث ناقش وقع اتفاقية مذكرة تفاهم
 الجانبين البلدين الشعب الوطن الوطنية الملك الأمير ولي العهد خادم الحرمين الشريفين سمو معالي
-الدكتور المهندس الشيخ الرياض جدة مكة الدمام اليمن سوريا العراق إيران مصر الكويت قطر البحرين
-الإمارات داعش الحوثي التحالف النووي أرامكو الهلال النصر الأهلي الشورى كورونا مدير عام محافظ أمير
+الدكتور المهندس الشيخ مدير عام محافظ أمير
 منطقة هيئة وزارة جامعة مركز مستشفى شرطة بلدية أمانة غرفة صندوق بنك سوق مؤسسة جمعية برنامج حملة
 تنفيذ متابعة دراسة تقييم مراجعة اعتماد إطلاق توقيع إعلان استمرار انطلاق مشاركة حضور رعاية تكريم
 الفائزين المشاركين الزوار المعتمرين المسافرين المرور الحوادث الدفاع المدني الإسعاف الهلال الأحمر
 الطيران المدني الموانئ الجمارك الصادرات الواردات الأرباح الخسائر الربع الأول الثاني النصف السنة
-المالية الميزانية العجز الفائض التضخم الفائدة البنوك القروض العقار الإسكان الأراضي المساكن""".split()  # noqa: SIM905
+المالية الميزانية العجز الفائض التضخم الفائدة البنوك القروض العقار الإسكان الأراضي المساكن"""
+VOCAB = VOCAB_TEXT.split()
 LETTERS = "بتجحخدذرزسشصضطظعغفقكلمنهوي"
 WORD_PATTERNS = ("1ا23", "12ي3", "م12و3", "1ا2و3", "ت12ي3", "1ا2ي3", "م1ا2ي3")
 
@@ -148,6 +165,8 @@ class Item:
     kind: str  # "real", "synthetic", "near" or "exact"
     origin: int  # index of the item it copies, or -1
     entries: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+    people: tuple[str, ...] = ()
 
 
 def make_source(articles: list[Article], description: str) -> Source:
@@ -187,11 +206,13 @@ def fallback_source(seed: int, n: int = 6000) -> Source:
             word = word.replace(digit, letter)
         made_up.add(("ال" if rng.random() < 0.5 else "") + word)
     rare = sorted(made_up)
+    names = sorted(ENTRY_OF)
     weights = [1 / (rank + 10) for rank in range(len(VOCAB))]
     outlets = ["wire", "daily-a", "daily-b", "daily-c", "portal-a", "portal-b", "portal-c"]
     articles = []
     for _ in range(n):
         topic = rng.sample(rare, 12) + rng.sample(VOCAB[80:], 6)
+        topic += rng.sample(names, rng.choice((0, 0, 1, 1, 2, 3)))  # watched names
 
         def sentence(lo: int, hi: int, topic: list[str] = topic) -> str:
             k = rng.randint(lo, hi)
@@ -205,23 +226,33 @@ def fallback_source(seed: int, n: int = 6000) -> Source:
     return make_source(articles, "SYNTHETIC corpus from the built-in vocabulary")
 
 
-def entries_of(title: str, text: str) -> tuple[str, ...]:
-    words = ARABIC_WORD.findall(title + " " + text[:LEAD_CHARS])
-    found = {ENTRY_OF[w] for w in set(words) if w in ENTRY_OF}
-    found.update(ENTRY_OF[w[1:]] for w in words if w[:1] in "وبل" and w[1:] in ENTRY_OF)
-    return tuple(sorted(found))
+def entries_of(title: str, text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """The watchlist entries named in the title and lead (a word, or a word after one of
+    the proclitics و ب ل), the normalized words that named them, and the people among
+    them; what the daemon passes to ``Grouper.prepare`` from its watchlist hits."""
+    found: dict[str, bool] = {}
+    names = set()
+    for w in set(ARABIC_WORD.findall(title + " " + text[:LEAD_CHARS])):
+        hit = ENTRY_OF.get(w) or (ENTRY_OF.get(w[1:]) if w[0] in "وبل" else None)
+        if hit is not None:
+            found[hit[0]] = hit[1]
+            names.add(normalize(w if w in ENTRY_OF else w[1:]))
+    entries = tuple(sorted(found))
+    return entries, tuple(sorted(names)), tuple(e for e in entries if found[e])
 
 
 class Stream:
     """The item sequence: item i is a pure function of (seed, i)."""
 
-    def __init__(self, source: Source, seed: int):
+    def __init__(self, source: Source, seed: int, with_entries: bool = True):
         self.src = source
         self.seed = seed
+        self.with_entries = with_entries
 
     def item(self, i: int) -> Item:
         it = self._make(i)
-        it.entries = entries_of(it.title, it.text)
+        if self.with_entries:
+            it.entries, it.names, it.people = entries_of(it.title, it.text)
         return it
 
     def _make(self, i: int) -> Item:
@@ -254,17 +285,22 @@ class Stream:
         size = rng.choice(src.lengths)
         parts: list[str] = []
         total = 0
-        for _ in range(rng.randint(3, 6)):
+        for _ in range(12):  # runs of 1-3 sentences, each from another article
             sentences = src.sentences[rng.randrange(n)]
             if not sentences:
                 continue
             start = rng.randrange(len(sentences))
-            for s in sentences[start : start + rng.randint(1, 6)]:
-                parts.append(s)
-                total += len(s) + 1
+            for sentence in sentences[start : start + rng.randint(1, 3)]:
+                parts.append(sentence)
+                total += len(sentence) + 1
             if total >= size:
                 break
-        text = "\n".join(parts)
+        # One word in 7 replaced by a running word of the corpus: a text of its own, not a
+        # copy of the articles it draws from (sentences would recur verbatim as the sequence
+        # outgrows the corpus).
+        words = "\n".join(parts).split(" ")
+        pool, chance = src.words, rng.random
+        text = " ".join(w if chance() >= REWRITE else rng.choice(pool) for w in words)
         outlet = rng.choice(src.outlets)
         return Item(title, text, outlet, "synthetic", -1)
 
@@ -313,6 +349,28 @@ def reset_peak_rss() -> bool:
         return False
 
 
+class GcTimer:
+    """A gc callback: how many collections of each generation, and their time."""
+
+    def __init__(self) -> None:
+        self.counts = [0, 0, 0]
+        self.seconds = [0.0, 0.0, 0.0]
+        self.start = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self.start = time.perf_counter()
+        else:
+            self.counts[info["generation"]] += 1
+            self.seconds[info["generation"]] += time.perf_counter() - self.start
+
+    def __str__(self) -> str:
+        return ", ".join(
+            f"generation {g}: {n} collections, {1000 * s:,.0f} ms"
+            for g, (n, s) in enumerate(zip(self.counts, self.seconds, strict=True))
+        )
+
+
 class Runner:
     """Groups items into one Grouper, as the daemon does, timing each step."""
 
@@ -328,7 +386,7 @@ class Runner:
         reason."""
         g, clock = self.g, time.perf_counter
         t0 = clock()
-        p = g.prepare(it.title, it.text, it.entries, self.t0 + i * self.dt)
+        p = g.prepare(it.title, it.text, it.entries, self.t0 + i * self.dt, it.names, it.people)
         t1 = clock()
         pl = g.place(p.doc)
         t2 = clock()
@@ -345,44 +403,92 @@ class Runner:
         times[2] += t3 - t2
         return story, pl.copy_of, pl.reason
 
+    def add_only(self, i: int, it: Item) -> None:
+        """Prepare and add item index i without placing it: a copy goes in the story of
+        its original, anything else in a new story."""
+        g = self.g
+        p = g.prepare(it.title, it.text, it.entries, self.t0 + i * self.dt, it.names, it.people)
+        story = g._story_of.get(it.origin + 1) if it.origin >= 0 else None
+        if story is None:
+            self.next_story += 1
+            story = self.next_story
+        g.add(i + 1, p, it.outlet, story, it.origin + 1 if it.origin >= 0 else None)
 
-def run_window(window: int, stream_n: int, naive_n: int, budget: float, seed: int) -> dict:
+
+def run_window(window: int, opts: argparse.Namespace) -> dict:
     """Fill, stream and naive for one window size; runs in its own process."""
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     start = time.perf_counter()
-    source = load_corpus() or fallback_source(seed)
-    stream = Stream(source, seed)
+    stream_n, naive_n, budget = opts.stream, opts.naive, opts.naive_budget
+    source = load_corpus() or fallback_source(opts.seed)
+    stream = Stream(source, opts.seed, not opts.no_entries)
     # The run fits in FILL_SPAN of the window, whatever its size: nothing expires.
     total = window + stream_n + naive_n
     runner = Runner(FILL_SPAN * Rules().window_s / total)
     g = runner.g
-    print(f"\n== window {window:,} items (corpus loaded in {time.perf_counter() - start:.1f} s)")
+    print(f"\n== window {window:,} items")
+    print(f"items    from {source.description}, loaded in {time.perf_counter() - start:.1f} s")
     gc.collect()
+    gc.freeze()  # the corpus is the harness's: collections of the window do not scan it
     base_kb = status_kb("VmRSS")
     hwm_reset = reset_peak_rss()
 
-    # fill
-    elapsed = 0.0
+    # fill: group the items (only the last opts.fill_grouped, if given)
+    grouped_from = 0 if opts.fill_grouped is None else max(0, window - opts.fill_grouped)
+    added = grouped = 0.0
+    fill_gc = GcTimer()
+    gc.callbacks.append(fill_gc)
     for i in range(window):
         it = stream.item(i)
         t = time.perf_counter()
-        runner.group(i, it)
-        elapsed += time.perf_counter() - t
-    fill_ips = window / elapsed
+        if i < grouped_from:
+            runner.add_only(i, it)
+            added += time.perf_counter() - t
+        else:
+            runner.group(i, it)
+            grouped += time.perf_counter() - t
+        if (i + 1) % 25_000 == 0 and i + 1 < window:
+            print(f"fill     {i + 1:,}/{window:,} items, {added + grouped:.0f} s")
+    gc.callbacks.remove(fill_gc)
+    if grouped_from:
+        print(
+            f"fill     {grouped_from:,} items prepared and added, not placed, in {added:.1f} s "
+            f"({1e6 * added / grouped_from:,.0f} us/item)"
+        )
+    n_grouped = window - grouped_from
+    fill_ips = n_grouped / grouped if n_grouped else 0.0
     print(
-        f"fill     {window:,} items in {elapsed:.1f} s: {fill_ips:,.0f} items/s "
-        f"({1e6 / fill_ips:,.0f} us/item), {len(g.stories):,} stories"
+        f"fill     {n_grouped:,} items grouped in {grouped:.1f} s: {fill_ips:,.0f} items/s "
+        f"({1e6 * grouped / max(n_grouped, 1):,.0f} us/item); "
+        f"window {len(g):,} items, {len(g.stories):,} stories"
     )
+    print(f"gc       during the fill: {fill_gc}")
 
     # stream
     items = [stream.item(i) for i in range(window, total)]
     measured = items[:stream_n]
+    per_item = sum(len(it.entries) for it in measured) / stream_n
+    print(f"entries  {per_item:.2f} watchlist entries per stream item")
     runner.times = [0.0, 0.0, 0.0]
     placed = []
+    # A full collection now, so that one due to the fill's growth does not fall in the
+    # stream by chance (at 100,000 items it takes about a second); the collections during
+    # the stream are counted.
+    gc.collect()
+    collections = GcTimer()
+    gc.callbacks.append(collections)
+    profile = cProfile.Profile() if opts.profile else None
+    if profile is not None:
+        profile.enable()
     t = time.perf_counter()
     for k, it in enumerate(measured):
         placed.append(runner.group(window + k, it))
     elapsed = time.perf_counter() - t
+    gc.callbacks.remove(collections)
+    if profile is not None:
+        profile.disable()
+        print("profile  of the stream (its times below include the profiler's overhead)")
+        pstats.Stats(profile, stream=sys.stdout).sort_stats("tottime").print_stats(20)
     ips = stream_n / elapsed
     us = 1e6 / ips
     prep, place, add = (1e6 * x / stream_n for x in runner.times)
@@ -390,6 +496,7 @@ def run_window(window: int, stream_n: int, naive_n: int, budget: float, seed: in
         f"stream   {stream_n:,} items in {elapsed:.2f} s: {ips:,.0f} items/s "
         f"({us:,.0f} us/item: prepare {prep:,.0f}, place {place:,.0f}, add {add:,.0f})"
     )
+    print(f"gc       during the stream: {collections}")
     peak_kb = status_kb("VmHWM") if hwm_reset else None
     if peak_kb is None or base_kb is None:  # not Linux: the process's peak, corpus included
         peak_kb, base_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, 0
@@ -401,23 +508,29 @@ def run_window(window: int, stream_n: int, naive_n: int, budget: float, seed: in
 
     # grouping sanity
     story_of = g._story_of
-    kinds = {"near": [0, 0, 0], "exact": [0, 0, 0]}  # items, joined the original, copy found
-    reasons: dict[str, int] = {}
+    copies = {"near": [0, 0, 0], "exact": [0, 0, 0]}  # items, joined the original, as a copy
+    by_kind: dict[str, dict[str, int]] = {}
     for it, (story, copy_of, reason) in zip(measured, placed, strict=True):
-        reasons[reason] = reasons.get(reason, 0) + 1
-        if it.kind in kinds:
-            c = kinds[it.kind]
+        counts = by_kind.setdefault(it.kind, {})
+        counts[reason] = counts.get(reason, 0) + 1
+        if it.kind in copies:
+            c = copies[it.kind]
             c[0] += 1
             c[1] += story_of.get(it.origin + 1) == story
             c[2] += copy_of is not None
-    started = reasons.get("new", 0)
-    near, exact = kinds["near"], kinds["exact"]
+    started = sum(c.get("new", 0) for c in by_kind.values())
+    near, exact = copies["near"], copies["exact"]
     print(
         f"groups   near-copies joined their original's story {near[1]}/{near[0]} "
-        f"(copy found {near[2]}), exact copies {exact[1]}/{exact[0]} (copy found {exact[2]}); "
-        f"{started}/{stream_n} stream items started a story; by reason "
-        + ", ".join(f"{r} {n}" for r, n in sorted(reasons.items()))
+        f"({near[2]} placed as copies), exact copies {exact[1]}/{exact[0]} ({exact[2]}); "
+        f"{started}/{stream_n} stream items started a story"
     )
+    for kind in ("real", "synthetic", "near", "exact"):
+        counts = by_kind.get(kind, {})
+        print(
+            f"         {kind:9} {sum(counts.values()):5,} items placed: "
+            + ", ".join(f"{r} {counts.get(r, 0)}" for r in ("new", "text", "entries", "copy"))
+        )
 
     # naive: every item of the window is a candidate
     indexed_place = g.place
@@ -428,7 +541,7 @@ def run_window(window: int, stream_n: int, naive_n: int, budget: float, seed: in
     for k, it in enumerate(items[stream_n:]):
         i = window + stream_n + k
         t = time.perf_counter()
-        p = g.prepare(it.title, it.text, it.entries, runner.t0 + i * runner.dt)
+        p = g.prepare(it.title, it.text, it.entries, runner.t0 + i * runner.dt, it.names, it.people)
         pl = naive_g.place(p.doc)
         spent += time.perf_counter() - t
         done += 1
@@ -447,7 +560,8 @@ def run_window(window: int, stream_n: int, naive_n: int, budget: float, seed: in
     g.expire(runner.t0 + total * runner.dt)
     expire_us = 1e6 * (time.perf_counter() - t)
     print(
-        f"expire   one call with nothing to expire: {expire_us:,.0f} us ({len(g.stories):,} stories)"
+        f"expire   one call with nothing to expire: {expire_us:,.0f} us "
+        f"({len(g.stories):,} stories)"
     )
     return {
         "window": window,
@@ -463,9 +577,10 @@ def run_window(window: int, stream_n: int, naive_n: int, budget: float, seed: in
     }
 
 
-def in_child(*args: Any) -> dict:
+def in_child(window: int, opts: argparse.Namespace) -> dict:
+    """run_window in a fresh interpreter (spawn): no memory or caches inherited."""
     with multiprocessing.get_context("spawn").Pool(1) as pool:
-        return pool.apply(run_window, args)
+        return pool.apply(run_window, (window, opts))
 
 
 def main() -> int:
@@ -476,8 +591,20 @@ def main() -> int:
     parser.add_argument(
         "--naive-budget", type=float, default=20.0, help="seconds, at least 3 items"
     )
+    parser.add_argument(
+        "--fill-grouped",
+        type=int,
+        default=None,
+        metavar="K",
+        help="group only the last K items of the fill; the ones before are prepared and "
+        "added (default: group them all)",
+    )
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-entries", action="store_true", help="items name no watchlist entry")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target fails")
+    parser.add_argument(
+        "--profile", action="store_true", help="run the stream under cProfile (slows it)"
+    )
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     if CORPUS.exists():
@@ -485,9 +612,7 @@ def main() -> int:
     else:
         print(f"NOTICE: {CORPUS} is absent; items are built from the built-in vocabulary")
     start = time.perf_counter()
-    results = [
-        in_child(w, args.stream, args.naive, args.naive_budget, args.seed) for w in args.windows
-    ]
+    results = [in_child(w, args) for w in args.windows]
     print(f"\nsummary (total {time.perf_counter() - start:.0f} s)")
     for r in results:
         print(

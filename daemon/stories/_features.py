@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 import operator
 from array import array
@@ -212,8 +213,9 @@ _OTHER, _ARABIC, _LATIN = 0, 1, 2
 
 
 def _remember(raw: str) -> tuple[str, str | None, int]:
-    if len(_WORDS) >= _WORDS_MAX:
-        _WORDS.clear()
+    if len(_WORDS) >= _WORDS_MAX:  # forget the older half, not everything at once
+        for old in list(itertools.islice(_WORDS, _WORDS_MAX // 2)):
+            del _WORDS[old]
     norm = normalize_word(raw)
     t = term(norm)
     arabic = t is not None and script_of(t) == ARABIC
@@ -254,14 +256,14 @@ class DocFreq:
     def __init__(self, counts: dict[str, int] | None = None, docs: int = 0):
         self.counts: dict[str, int] = dict(counts or {})
         self.docs = docs
-        # IDF values, computed once and kept until the stream has grown by 1% (exact
-        # while fewer than 100 items are counted).
+        # IDF values, computed once and kept until the stream has grown by 5% (exact
+        # while fewer than 20 items are counted).
         self._idf: dict[str, float] = {}
         self._idf_docs = docs
 
     def idf_cache(self) -> dict[str, float]:
         """The IDF values computed so far (current ones: stale ones are dropped here)."""
-        if self.docs - self._idf_docs > self._idf_docs // 100:
+        if self.docs - self._idf_docs > self._idf_docs // 20:
             self._idf.clear()
             self._idf_docs = self.docs
         return self._idf

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import heapq
 import math
-from array import array
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -156,8 +155,10 @@ class Grouper:
         self._docs: dict[int, Doc] = {}  # item id -> document
         self._story_of: dict[int, int] = {}  # item id -> story id
         self._outlets: dict[int, str] = {}  # item id -> outlet
-        self._postings: dict[str, array] = {}  # term -> item ids, in arrival order
-        self._by_entry: dict[str, array] = {}  # entry -> item ids
+        # term -> item ids, in arrival order. Lists, not arrays: they hold the one int
+        # object of each item id, and scanning them makes no new objects.
+        self._postings: dict[str, list[int]] = {}
+        self._by_entry: dict[str, list[int]] = {}  # entry -> item ids
         self._dead = 0  # items of expired stories still in the postings
         # (last report, story id) each time a story grows: expiry pops from the front and
         # skips entries that a later report made stale.
@@ -320,10 +321,10 @@ class Grouper:
         for t in doc.terms:
             posting = postings.get(t)
             if posting is None:
-                posting = postings[t] = array("q")
+                posting = postings[t] = []
             posting.append(item_id)
         for entry in doc.entries:
-            self._by_entry.setdefault(entry, array("q")).append(item_id)
+            self._by_entry.setdefault(entry, []).append(item_id)
         if learn:
             self.df.add(prepared.terms)
         self.last_item_id = max(self.last_item_id, item_id)
@@ -357,7 +358,7 @@ class Grouper:
         live = self._story_of
         for index in (self._postings, self._by_entry):
             for key in list(index):
-                ids = array("q", (i for i in index[key] if i in live))
+                ids = [i for i in index[key] if i in live]
                 if ids:
                     index[key] = ids
                 else:
