@@ -26,7 +26,7 @@ from daemon.text import (
 LEAD_CHARS = 1000
 # Words of the lead that copy detection compares (word 4-grams), and how many of their
 # hashes it keeps (the smallest ones: a bottom-k sketch of the set).
-COPY_WORDS = 120
+COPY_WORDS = 80
 COPY_SHINGLE = 4
 COPY_SKETCH = 48
 # Terms kept per item, the highest weighted: enough for cosine, small enough to index.
@@ -309,15 +309,14 @@ class Doc:
     def overlap(self, other: Doc, mine: dict[str, float] | None = None) -> tuple[float, int]:
         """The cosine of the two term vectors, and how many terms they share (``mine``:
         this item's ``vector()``, when it is compared with many)."""
-        get = (mine if mine is not None else self.vector()).get
-        dot = 0.0
-        shared = 0
-        for t, w in zip(other.terms, other.weights, strict=True):
-            x = get(t)
-            if x is not None:
-                dot += w * x
-                shared += 1
-        return dot, shared
+        if mine is None:
+            mine = self.vector()
+        shared = mine.keys() & other.terms
+        if not shared:
+            return 0.0, 0
+        theirs = other.vector()
+        dot = sum(map(operator.mul, map(mine.__getitem__, shared), map(theirs.__getitem__, shared)))
+        return dot, len(shared)
 
 
 def weigh(raw: Raw, df: DocFreq, at: float) -> Doc:
