@@ -235,7 +235,7 @@ def sketch(words: list[str]) -> array:
         shingles = {
             hash(g) & 0xFFFFFFFF for g in zip(words, words[1:], words[2:], words[3:], strict=False)
         }
-    return array("I", heapq.nsmallest(COPY_SKETCH, shingles))
+    return array("I", sorted(shingles)[:COPY_SKETCH])  # sorting ~100 ints beats a heap
 
 
 def resemblance(a: array, b: array) -> float:
@@ -246,7 +246,7 @@ def resemblance(a: array, b: array) -> float:
     both = set(a).intersection(b)
     if not both:
         return 0.0
-    union = heapq.nsmallest(k, set(a).union(b))
+    union = sorted(set(a).union(b))[:k]
     return sum(1 for h in union if h in both) / k
 
 
@@ -331,7 +331,8 @@ def weigh(raw: Raw, df: DocFreq, at: float) -> Doc:
     for n, t in enumerate(terms):
         if t[0].isdigit():  # numbers (casualty counts, dates) count, but never dominate
             scored[n] = (0.5 * idfs[n], t)  # type: ignore[operator]
-    top = heapq.nlargest(TOP_TERMS, scored)
+    scored.sort(reverse=True)
+    top = scored[:TOP_TERMS]
     norm = math.sqrt(sum(w * w for w, _ in top)) or 1.0
     marks = heapq.nlargest(
         MARKS,

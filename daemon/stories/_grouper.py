@@ -273,7 +273,8 @@ class Grouper:
         least = rules.min_query_shared
         found = [i for i, n in shared.items() if n >= least and i in live]
         if len(found) > rules.candidates:
-            found = heapq.nlargest(rules.candidates, found, key=shared.__getitem__)
+            found.sort(key=shared.__getitem__, reverse=True)
+            del found[rules.candidates :]
         if doc.people:
             seen = set(found)
             people = sorted(doc.people, key=lambda e: doc.entries.get(e, 0.0), reverse=True)
