@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
@@ -49,7 +49,7 @@ from daemon.feeds import (
 )
 from daemon.redact import fingerprint, scrub_urls
 from daemon.store import Edit, FeedState, Ingest, Known, OutboxEntry, Store, StoredItem
-from daemon.stories import DocFreq, Grouper, Rules, Story
+from daemon.stories import DocFreq, Grouper, Prepared, Rules, Story
 from daemon.text import normalize
 from daemon.watch import Hit, Matcher
 
@@ -294,9 +294,9 @@ class Pipeline:
                     kind="digest",
                     reports=reports,
                 )
-                targets = tuple((fingerprint(url), target_label(url)) for url in route.targets)
-                entry = OutboxEntry(route.name, alert.to_json(), targets)
-                alert_id = tx.insert_alert(held[-1].item_id, entry, None, "digest")
+                alert_id = tx.insert_alert(
+                    held[-1].item_id, _outbox_entry(route, alert), None, "digest"
+                )
                 tx.close_held([h.id for h in held], alert_id)
                 decided += 1
         return decided
@@ -337,14 +337,7 @@ class Pipeline:
             if s.story_id is None:
                 continue
             at = _item_time(s.published, s.first_seen_at)
-            prepared = grouper.prepare(
-                s.title,
-                s.text,
-                {h.entry for h in s.hits},
-                at.timestamp(),
-                _name_words(s.hits),
-                {h.entry for h in s.hits if h.kind == "person"},
-            )
+            prepared = _prepare(grouper, s.title, s.text, s.hits, at)
             story = grouper.add(s.id, prepared, s.outlet, s.story_id, s.copy_of, learn=learn)
             _remember(story, s.outlet, s.title, s.link, s.hits)
 
@@ -361,14 +354,7 @@ class Pipeline:
         """Place a stored item in its story, in memory and in the store. Returns the story,
         whether it is new, and whether the item added an independent source to it."""
         at = _item_time(item.published, now)
-        prepared = grouper.prepare(
-            item.title,
-            item.text,
-            {h.entry for _, h in hits},
-            at.timestamp(),
-            _name_words(h for _, h in hits),
-            {h.entry for _, h in hits if h.kind == "person"},
-        )
+        prepared = _prepare(grouper, item.title, item.text, [h for _, h in hits], at)
         placement = grouper.place(prepared.doc)
         started = placement.story is None
         story_id = placement.story or tx.new_story(item.title, at, item.outlet)
@@ -443,9 +429,7 @@ class Pipeline:
                 sources=story.independent,
                 reports=tuple(story.reports),
             )
-            targets = tuple((fingerprint(url), target_label(url)) for url in route.targets)
-            entry = OutboxEntry(route.name, alert.to_json(), targets)
-            decided.append(tx.insert_alert(item_id, entry, story.id, kind))
+            decided.append(tx.insert_alert(item_id, _outbox_entry(route, alert), story.id, kind))
         return decided
 
     @staticmethod
@@ -484,6 +468,21 @@ def _as_item(s: StoredItem) -> Item:
     return Item(s.outlet, f"id:{s.id}", None, s.link, s.title, s.text, s.published, "")
 
 
-def _name_words(hits: Iterable[Hit]) -> set[str]:
-    """The normalized words that matched watchlist entries."""
-    return {w for h in hits for w in normalize(h.surface).split()}
+def _prepare(
+    grouper: Grouper, title: str, text: str, hits: Sequence[Hit], at: datetime
+) -> Prepared:
+    """An item read for grouping, with the entries, people and words of its hits."""
+    return grouper.prepare(
+        title,
+        text,
+        {h.entry for h in hits},
+        at.timestamp(),
+        {w for h in hits for w in normalize(h.surface).split()},
+        {h.entry for h in hits if h.kind == "person"},
+    )
+
+
+def _outbox_entry(route: Route, alert: Alert) -> OutboxEntry:
+    """An alert for ``route``, addressed to its targets by fingerprint and masked label."""
+    targets = tuple((fingerprint(url), target_label(url)) for url in route.targets)
+    return OutboxEntry(route.name, alert.to_json(), targets)

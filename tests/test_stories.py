@@ -227,37 +227,32 @@ def feed_item(raw: dict, minutes_ago: int, **changes: str) -> FeedItem:
     )
 
 
+def daemon_config(tmp_path: Path, feeds: FeedServer, paths: dict[str, str], route: str) -> Path:
+    """A config polling ``paths`` (outlet -> path on the feed server) with the shipped
+    watchlists and the tests' own, and one route (the TOML lines of its table)."""
+    (tmp_path / "wl").mkdir()
+    (tmp_path / "wl" / "people.toml").write_text(WATCHLIST, encoding="utf-8")
+    listed = "".join(
+        f'[[feeds]]\nname = "{name}"\nurl = "{feeds.url(path)}"\n\n' for name, path in paths.items()
+    )
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[daemon]\ndata_dir = "data"\n\n{listed}'
+        f'[watchlists]\npaths = ["{ROOT}/watchlists/*.toml", "wl/*.toml"]\n\n'
+        f"[[routes]]\n{route}\n",
+        encoding="utf-8",
+    )
+    return config
+
+
 def test_same_article_in_two_feeds_an_edit_and_a_restart_give_one_story_and_one_alert(
     tmp_path: Path, feed_server: FeedServer, smtp_server: SMTPServer
 ) -> None:
-    (tmp_path / "wl").mkdir()
-    (tmp_path / "wl" / "people.toml").write_text(WATCHLIST, encoding="utf-8")
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f"""
-[daemon]
-data_dir = "data"
-
-[[feeds]]
-name = "Orient"
-url = "{feed_server.url("/orient.xml")}"
-
-[[feeds]]
-name = "Orient Syria"
-url = "{feed_server.url("/orient-syria.xml")}"
-
-[[feeds]]
-name = "Halab Today"
-url = "{feed_server.url("/halab.xml")}"
-
-[watchlists]
-paths = ["{ROOT}/watchlists/*.toml", "wl/*.toml"]
-
-[[routes]]
-name = "analysts"
-notify = ["{smtp_server.url()}"]
-""",
-        encoding="utf-8",
+    config = daemon_config(
+        tmp_path,
+        feed_server,
+        {"Orient": "/orient.xml", "Orient Syria": "/orient-syria.xml", "Halab Today": "/halab.xml"},
+        f'name = "analysts"\nnotify = ["{smtp_server.url()}"]',
     )
     original = feed_item(MARKET_ORIGINAL, 50)
     feed_server.resources["/orient.xml"] = Resource(rss2([original]))
@@ -389,31 +384,11 @@ def test_two_replicas_on_postgresql_share_stories_and_alert_once(
 def test_daemon_sends_an_update_when_another_source_reports_an_alerted_story(
     tmp_path: Path, feed_server: FeedServer, webhook: WebhookReceiver
 ) -> None:
-    (tmp_path / "wl").mkdir()
-    (tmp_path / "wl" / "people.toml").write_text(WATCHLIST, encoding="utf-8")
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f"""
-[daemon]
-data_dir = "data"
-
-[[feeds]]
-name = "Orient"
-url = "{feed_server.url("/orient.xml")}"
-
-[[feeds]]
-name = "Enab Baladi"
-url = "{feed_server.url("/enab.xml")}"
-
-[watchlists]
-paths = ["{ROOT}/watchlists/*.toml", "wl/*.toml"]
-
-[[routes]]
-name = "desk"
-notify = ["{webhook.url()}"]
-updates = "each"
-""",
-        encoding="utf-8",
+    config = daemon_config(
+        tmp_path,
+        feed_server,
+        {"Orient": "/orient.xml", "Enab Baladi": "/enab.xml"},
+        f'name = "desk"\nnotify = ["{webhook.url()}"]\nupdates = "each"',
     )
     feed_server.resources["/orient.xml"] = Resource(rss2([feed_item(MARKET_ORIGINAL, 120)]))
     feed_server.resources["/enab.xml"] = Resource(rss2([]))

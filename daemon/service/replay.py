@@ -151,7 +151,7 @@ def replay(
                     story = pipeline.grouper.stories.get(story_id)
                     if story is not None:
                         out.hits = sorted({h.entry for h in story.hits})
-            by_item = {i: r.id for i, r in _stored_ids(store, items).items()}
+            by_item = _input_ids(store, items)
             for story_id, out in stories.items():
                 for route, kind, item_id in store.alerts_of(story_id):
                     if kind == "story":
@@ -169,10 +169,10 @@ def replay(
     return list(stories.values())
 
 
-def _stored_ids(store: Store, items: list[ReplayItem]) -> dict[int, ReplayItem]:
-    """Store id -> replayed item."""
-    keys = {(r.item.outlet, r.item.key): r for r in items}
-    return {i: keys[(outlet, key)] for i, outlet, key in store.item_keys() if (outlet, key) in keys}
+def _input_ids(store: Store, items: list[ReplayItem]) -> dict[int, str]:
+    """Store id -> the ``id`` the item had in the replayed file."""
+    ids = {(r.item.outlet, r.item.key): r.id for r in items}
+    return {i: ids[(outlet, key)] for i, outlet, key in store.item_keys() if (outlet, key) in ids}
 
 
 def format_stories(stories: list[StoryOut]) -> str:

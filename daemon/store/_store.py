@@ -467,17 +467,6 @@ class Store:
         with self.engine.connect() as conn:
             return [_story_row(r) for r in conn.execute(query)]
 
-    def story_items(self, story_id: int) -> list[tuple[int, str, str, str | None]]:
-        """(id, outlet, title, link) of a story's items, in order."""
-        it = s.items
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(it.c.id, it.c.outlet, it.c.title, it.c.link)
-                .where(it.c.story_id == story_id)
-                .order_by(it.c.id)
-            )
-            return [(r.id, r.outlet, r.title, r.link) for r in rows]
-
     def alerts_of(self, story_id: int) -> list[tuple[str, str, int]]:
         """(route, kind, item id) of the alerts decided for a story, in order."""
         a = s.alerts
@@ -495,14 +484,6 @@ class Store:
         with self.engine.connect() as conn:
             rows = conn.execute(select(it.c.id, it.c.outlet, it.c.key).order_by(it.c.id))
             return [(r.id, r.outlet, r.key) for r in rows]
-
-    def held_routes(self) -> list[str]:
-        """Routes with reports held for their next digest."""
-        h = s.held_updates
-        with self.engine.connect() as conn:
-            return list(
-                conn.execute(select(h.c.route).where(h.c.alert_id.is_(None)).distinct()).scalars()
-            )
 
     def item_count(self, outlet: str | None = None) -> int:
         query = select(func.count()).select_from(s.items)

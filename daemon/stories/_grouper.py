@@ -70,7 +70,6 @@ class Story:
     # Independent sources: sets of outlets whose reports are copies of one another, or
     # that are one outlet. Corroboration counts these sets, not outlets.
     sources: list[set[str]] = field(default_factory=list)
-    entries: set[str] = field(default_factory=set)
     # Kept for the caller (alerts): the hits of its items, and its first reports.
     hits: list[Any] = field(default_factory=list)
     reports: list[Any] = field(default_factory=list)
@@ -223,8 +222,8 @@ class Grouper:
         comes from shared entries, what it rests on ("text" or "entries"), and the cosine
         of their words. ``mine``: ``doc.vector()``, when it is compared with many."""
         rules = self.rules
-        entries = _weighted_jaccard(doc.entries, other.entries)
         shared = doc.entries.keys() & other.entries.keys()
+        entries = _weighted_jaccard(doc.entries, other.entries, shared)
         person = not doc.people.isdisjoint(shared)
         if doc.script != other.script:
             if (
@@ -252,8 +251,8 @@ class Grouper:
 
     def _candidates(self, doc: Doc) -> list[int]:
         """The items most worth comparing: those sharing most of the item's heaviest terms
-        that other items have (among the latest postings of each), then the latest items naming the same people
-        (the way to reports in the other script)."""
+        that other items have (among the latest postings of each), then the latest items
+        naming the same people (the way to reports in the other script)."""
         rules = self.rules
         shared: Counter[int] = Counter()
         scan = rules.scan_per_term
@@ -309,11 +308,10 @@ class Grouper:
         story.items.append(item_id)
         if outlet not in story.outlets:
             story.outlets.append(outlet)
-        copied = self._outlet_of(copy_of) if copy_of is not None else None
+        copied = self._outlets.get(copy_of) if copy_of is not None else None
         joined = [s for s in story.sources if outlet in s or (copied is not None and copied in s)]
         merged = {outlet}.union(*joined)
         story.sources = [s for s in story.sources if s not in joined] + [merged]
-        story.entries.update(doc.entries)
         story.absorb(doc)
         self._docs[item_id] = doc
         self._story_of[item_id] = story_id
@@ -330,9 +328,6 @@ class Grouper:
             self.df.add(prepared.terms)
         self.last_item_id = max(self.last_item_id, item_id)
         return story
-
-    def _outlet_of(self, item_id: int) -> str | None:
-        return self._outlets.get(item_id)
 
     def expire(self, now: float) -> list[int]:
         """Forget the stories whose last report is older than the window; return their ids."""
@@ -367,10 +362,8 @@ class Grouper:
         self._dead = 0
 
 
-def _weighted_jaccard(a: dict[str, float], b: dict[str, float]) -> float:
-    if not a or not b:
-        return 0.0
-    shared = a.keys() & b.keys()
+def _weighted_jaccard(a: dict[str, float], b: dict[str, float], shared: set[str]) -> float:
+    """The IDF-weighted Jaccard of two entry sets whose common keys are ``shared``."""
     if not shared:
         return 0.0
     both = sum(min(a[e], b[e]) for e in shared)
