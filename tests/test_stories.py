@@ -419,3 +419,13 @@ def test_a_story_of_several_reports_expires_once_after_its_latest() -> None:
     assert grouper.expire(base + 49.5 * 3600) == [1]
     assert grouper.expire(base + 51 * 3600) == [3]
     assert len(grouper) == 0
+
+
+def test_replay_lists_the_hits_of_stories_that_closed_before_the_end(matcher: Matcher) -> None:
+    stories = replay(
+        [as_item(MARKET_ORIGINAL), as_item(WEATHER)], matcher, [console("all")], window_s=3600
+    )
+
+    assert [s.items for s in stories] == [["market-1"], ["weather-1"]]
+    assert {"saraqib", "idlib"} <= set(stories[0].hits)
+    assert stories[1].hits == ["latakia"]

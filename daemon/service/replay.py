@@ -146,11 +146,9 @@ def replay(
                 out = stories[row.id]
                 out.outlets = list(row.outlets)
                 out.sources = row.sources
-            if pipeline.grouper is not None:
-                for story_id, out in stories.items():
-                    story = pipeline.grouper.stories.get(story_id)
-                    if story is not None:
-                        out.hits = sorted({h.entry for h in story.hits})
+            # From the store: a story that closed before the end is no longer in the window.
+            for story_id, entries in store.story_entries(list(stories)).items():
+                stories[story_id].hits = entries
             by_item = _input_ids(store, items)
             for story_id, out in stories.items():
                 for route, kind, item_id in store.alerts_of(story_id):

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     Connection,
@@ -39,6 +39,9 @@ from daemon.watch import Hit
 # time decides which story new items join).
 _MIGRATE_LOCK = 0x52415149_0001
 _GROUPING_LOCK = 0x52415149_0002
+
+
+_T = TypeVar("_T")
 
 
 class StoreError(RaqibError):
@@ -466,6 +469,22 @@ class Store:
             query = query.where(st.c.id.in_(list(ids)))
         with self.engine.connect() as conn:
             return [_story_row(r) for r in conn.execute(query)]
+
+    def story_entries(self, ids: Sequence[int]) -> dict[int, list[str]]:
+        """The watchlist entries named by each story's items, sorted."""
+        it, h = s.items, s.hits
+        found: dict[int, set[str]] = {i: set() for i in ids}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(ids), 500):
+                rows = conn.execute(
+                    select(it.c.story_id, h.c.entry)
+                    .join(h, h.c.item_id == it.c.id)
+                    .where(it.c.story_id.in_(chunk))
+                    .distinct()
+                )
+                for r in rows:
+                    found[r.story_id].add(r.entry)
+        return {i: sorted(entries) for i, entries in found.items()}
 
     def alerts_of(self, story_id: int) -> list[tuple[str, str, int]]:
         """(route, kind, item id) of the alerts decided for a story, in order."""
@@ -947,7 +966,7 @@ def _hit_row(hit: Hit) -> dict[str, Any]:
     }
 
 
-def _chunks(values: Sequence[str], size: int) -> Iterable[Sequence[str]]:
+def _chunks(values: Sequence[_T], size: int) -> Iterable[Sequence[_T]]:
     for i in range(0, len(values), size):
         yield values[i : i + size]
 
