@@ -48,7 +48,16 @@ from daemon.feeds import (
     identify,
 )
 from daemon.redact import fingerprint, scrub_urls
-from daemon.store import Edit, FeedState, Ingest, Known, OutboxEntry, Store, StoredItem
+from daemon.store import (
+    Edit,
+    FeedState,
+    HeldUpdate,
+    Ingest,
+    Known,
+    OutboxEntry,
+    Store,
+    StoredItem,
+)
 from daemon.stories import DocFreq, Grouper, Prepared, Rules, Story
 from daemon.text import normalize
 from daemon.watch import Hit, Matcher
@@ -251,7 +260,7 @@ class Pipeline:
                     story, started, adds_source = self._group(tx, grouper, item_id, item, hits, now)
                     stories += started
                     placed.append((item.key, story.id))
-                    alerts += self._decide(tx, story, item_id, item, adds_source, now)
+                    alerts += self._decide(tx, story, item_id, item, hits, adds_source, now)
                 for edit in edits:
                     tx.save_edit(edit)
         except BaseException:
@@ -268,31 +277,26 @@ class Pipeline:
         )
 
     def send_digests(self, now: datetime, *, force: bool = False) -> int:
-        """Fold the reports held for each digest route into one alert, once the oldest of
-        them has waited the route's ``digest_every`` (at once with ``force``)."""
+        """Fold the reports held for each route into one digest alert when it is due: at
+        the route's schedule (or ``digest_every`` after the oldest), or as soon as quiet
+        hours end for reports they held; never in quiet hours. ``force`` sends every
+        digest at once. Returns how many digests were decided."""
         decided = 0
         for route in self.routes:
-            if route.updates != "digest":
+            if not route.has_digest or route.timing.is_quiet(now):
                 continue
             with self.store.ingest(now) as tx:
                 held = tx.take_held(route.name)
-                if not held:
+                if not held or not (force or _digest_due(route, held, now)):
                     continue
-                waited = (now - held[0].held_at).total_seconds()
-                if not force and waited < route.digest_every_s:
-                    continue
-                stories = {h.story_id for h in held}
-                reports = tuple(
-                    Report(h.outlet, h.title, h.link, h.story_id, h.story_title) for h in held
-                )
                 alert = Alert(
-                    title=f"{len(held)} new report(s) on {len(stories)} story(ies)",
+                    title="",
                     outlet="",
                     link=None,
                     published=None,
                     matches=(),
                     kind="digest",
-                    reports=reports,
+                    reports=tuple(_held_report(h) for h in held),
                 )
                 alert_id = tx.insert_alert(
                     held[-1].item_id, _outbox_entry(route, alert), None, "digest"
@@ -390,9 +394,18 @@ class Pipeline:
         return story, started, story.independent > before
 
     def _decide(
-        self, tx: Ingest, story: Story, item_id: int, item: Item, adds_source: bool, now: datetime
+        self,
+        tx: Ingest,
+        story: Story,
+        item_id: int,
+        item: Item,
+        hits: Sequence[tuple[str, Hit]],
+        adds_source: bool,
+        now: datetime,
     ) -> list[int]:
-        """The alerts that a new item of ``story`` triggers, written to the outbox."""
+        """The alerts that a new item of ``story`` triggers: written to the outbox, or held
+        for the route's digest (a digest route, updates = "digest", over the hourly limit,
+        or in quiet hours)."""
         if not story.hits:
             return []
         fresh = (
@@ -405,31 +418,54 @@ class Pipeline:
             wanted = [h for h in story.hits if route.wants(h)]
             if not wanted:
                 continue
+            held: str | None = None
             if tx.story_alerted(story.id, route.name):
                 if not adds_source or not fresh or route.updates == "none":
                     continue
-                if route.updates == "digest":
-                    tx.hold_update(route.name, story.id, item_id)
-                    continue
                 kind = "update"
+                if route.updates == "digest" or route.mode == "digest":
+                    held = "update"
             elif fresh and story.independent >= route.min_sources:
                 kind = "story"
+                if route.mode == "digest":
+                    held = "digest"
             else:
                 continue
+            if held is None and route.timing.is_quiet(now):
+                held = "quiet"
+            if held is None and route.max_per_hour is not None:
+                sent = tx.instant_alerts_since(route.name, now - timedelta(hours=1))
+                if sent >= route.max_per_hour:
+                    held = "rate"
             alert = build_alert(
                 item.title,
                 item.outlet,
                 item.link,
                 item.published,
                 wanted,
+                text=item.text,
+                text_hits=[h for where, h in hits if where == "text" and route.wants(h)],
                 kind=kind,
                 story=story.id,
                 outlets=tuple(story.outlets),
                 items=len(story.items),
                 sources=story.independent,
                 reports=tuple(story.reports),
+                thread=f"raqib.story.{story.id}.{int(story.first_at)}@raqib",
             )
-            decided.append(tx.insert_alert(item_id, _outbox_entry(route, alert), story.id, kind))
+            if held is None:
+                entry = _outbox_entry(route, alert)
+                decided.append(tx.insert_alert(item_id, entry, story.id, kind))
+                continue
+            if kind == "story":  # the story has its alert for this route: in the digest
+                tx.insert_alert(
+                    item_id, OutboxEntry(route.name, alert.to_json(), ()), story.id, kind
+                )
+            tx.hold_update(route.name, story.id, item_id, held, alert.to_json())
+            log.info(
+                "alert.held",
+                extra={"fields": {"route": route.name, "story": story.id, "reason": held}},
+            )
         return decided
 
     @staticmethod
@@ -480,6 +516,23 @@ def _prepare(
         {w for h in hits for w in normalize(h.surface).split()},
         {h.entry for h in hits if h.kind == "person"},
     )
+
+
+def _digest_due(route: Route, held: Sequence[HeldUpdate], now: datetime) -> bool:
+    """Whether the digest of ``held`` is due (quiet hours aside): reports held by quiet
+    hours go as soon as they end; the others at the route's schedule."""
+    if any(h.reason == "quiet" for h in held):
+        return True
+    return route.timing.digest_due_at(held[0].held_at) <= now
+
+
+def _held_report(h: HeldUpdate) -> Report:
+    """A held report as a line of a digest, with the names its alert would have given."""
+    if h.payload:
+        report = Alert.from_json(h.payload).as_report()
+        return replace(report, story=h.story_id, story_title=h.story_title)
+    published = h.published.isoformat() if h.published else None
+    return Report(h.outlet, h.title, h.link, h.story_id, h.story_title, published)
 
 
 def _outbox_entry(route: Route, alert: Alert) -> OutboxEntry:

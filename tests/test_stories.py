@@ -180,13 +180,14 @@ def test_replay_delivers_one_alert_per_story_updates_and_a_digest(matcher: Match
     # quiet: the market story and the weather story, once each.
     assert len(titles["quiet"]) == 2
     assert MARKET_ORIGINAL["title"] in titles["quiet"][0]
-    assert "Reported by: Orient" in got["quiet"][0]["message"]
+    assert "أوردته: Orient (" in got["quiet"][0]["message"]
     # each: the two stories and two updates, which list every outlet so far.
-    assert len(titles["each"]) == 4
-    updates = [m for m in got["each"] if m["title"].startswith("Update")]
-    assert len(updates) == 2
-    assert "Orient, Halab Today, Levant Wire, Enab Baladi" in updates[-1]["message"]
-    assert "3 independent source(s)" in updates[-1]["message"]
+    assert len(titles["each"]) == 4, titles["each"]
+    # Labels follow the language of the report: the English one's update is in English.
+    updates = [m for m in got["each"] if m["title"].startswith(("Update", "تحديث"))]
+    assert len(updates) == 2, titles["each"]
+    assert "Orient، Halab Today، Levant Wire، Enab Baladi" in updates[-1]["message"]
+    assert "3 مصدر مستقل" in updates[-1]["message"]
     # digest: the two stories, then one digest with the two further reports.
     assert len(titles["digest"]) == 3
     digest = got["digest"][-1]
@@ -399,11 +400,8 @@ def test_daemon_sends_an_update_when_another_source_reports_an_alerted_story(
     assert wait_for(lambda: len(webhook.received) == 2, timeout=10)
     first, update = webhook.received
     assert MARKET_ORIGINAL["title"] in first["title"]
-    assert update["title"].startswith("Update (2 outlets)")
-    assert (
-        "Reported by: Orient, Enab Baladi (2 report(s), 2 independent source(s))"
-        in (update["message"])
-    )
+    assert update["title"].startswith("تحديث (2 مصادر)")
+    assert "أوردته: Orient، Enab Baladi (2 تقرير، 2 مصدر مستقل)" in update["message"]
 
 
 def test_a_story_of_several_reports_expires_once_after_its_latest() -> None:

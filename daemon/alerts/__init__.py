@@ -18,23 +18,43 @@ Rules:
   fingerprints.
 """
 
-from daemon.alerts._alert import UPDATES, Alert, Match, Report, Route, build_alert
-from daemon.alerts._render import body_text, subject
-from daemon.alerts._send import CONSOLE, Sender, SendOutcome, Targets, send_apprise, target_label
+from daemon.alerts._alert import MODES, UPDATES, Alert, Match, Report, Route, build_alert
+from daemon.alerts._render import FORMATS, LABELS, TEMPLATE_NAMES, Message, Renderer
+from daemon.alerts._schedule import Quiet, Timing, cron, zone
+from daemon.alerts._send import (
+    CONSOLE,
+    Channel,
+    Sender,
+    SendOutcome,
+    Targets,
+    channel_of,
+    send_apprise,
+    target_label,
+)
 
 __all__ = [
     "CONSOLE",
+    "FORMATS",
+    "LABELS",
+    "MODES",
+    "TEMPLATE_NAMES",
+    "UPDATES",
     "Alert",
+    "Channel",
     "Match",
+    "Message",
+    "Quiet",
+    "Renderer",
     "Report",
     "Route",
     "SendOutcome",
     "Sender",
     "Targets",
-    "UPDATES",
-    "body_text",
+    "Timing",
     "build_alert",
+    "channel_of",
+    "cron",
     "send_apprise",
-    "subject",
     "target_label",
+    "zone",
 ]

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from daemon.alerts._schedule import Timing, zone
 from daemon.watch import Hit
 
 # Words quoted per matched entry; an article that names a place twenty times needs three.
 MAX_SURFACES = 3
+# Characters of text kept around the first matched words, for the excerpt.
+EXCERPT_CHARS = 360
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +37,8 @@ class Report:
     link: str | None
     story: int | None = None
     story_title: str = ""
+    published: str | None = None
+    names: tuple[str, ...] = ()  # the matched entries, as the alert named them
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +61,20 @@ class Alert:
     items: int = 1  # reports in the story
     sources: int = 1  # independent sources among them
     reports: tuple[Report, ...] = ()
+    # A stretch of the text around the matched words, and where they stand in it.
+    excerpt: str = ""
+    marks: tuple[tuple[int, int], ...] = ()
+    thread: str | None = None  # the story's thread id, for mail threading
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(m.label for m in self.matches)
+
+    def as_report(self) -> Report:
+        """This alert as one line of a digest."""
+        return Report(
+            self.outlet, self.title, self.link, self.story, self.title, self.published, self.names
+        )
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)
@@ -67,31 +86,92 @@ class Alert:
             Match(**{**m, "surfaces": tuple(m["surfaces"])}) for m in raw.pop("matches")
         )
         raw["outlets"] = tuple(raw.get("outlets", ()))
-        raw["reports"] = tuple(Report(**r) for r in raw.get("reports", ()))
+        raw["reports"] = tuple(
+            Report(**{**r, "names": tuple(r.get("names", ()))}) for r in raw.get("reports", ())
+        )
+        raw["marks"] = tuple(tuple(m) for m in raw.get("marks", ()))
         return cls(matches=matches, **raw)
 
 
 UPDATES = ("none", "each", "digest")
+MODES = ("instant", "digest")
 
 
 @dataclass(frozen=True, slots=True)
 class Route:
-    """Where the hits of some watchlists are sent, and how often.
+    """Where some hits are sent, and at what pace.
 
-    ``min_sources``: a story alerts once this many independent sources report it.
-    ``updates``: what a further independent report of an alerted story sends: nothing,
-    an update alert each time, or one digest of them every ``digest_every_s``.
+    Which hits: those of ``watchlists`` (None: all), narrowed to ``entries`` (the
+    (watchlist, entry id) pairs that the route's kinds, ids and tags select; None: all).
+    ``mode``: "instant" sends a story's alert when it is decided; "digest" holds it for the
+    route's digest. ``min_sources``: a story alerts once this many independent sources
+    report it. ``updates``: what a further independent report of an alerted story sends:
+    nothing, an update alert each time, or a line in the next digest. ``max_per_hour``:
+    instant alerts beyond this many in an hour are held for the digest; so are instant
+    alerts in the quiet hours of ``timing``, which also sets the digest schedule.
     """
 
     name: str
     targets: tuple[str, ...]
-    watchlists: frozenset[str] | None  # None: every watchlist
+    watchlists: frozenset[str] | None = None  # None: every watchlist
     updates: str = "none"
     min_sources: int = 1
     digest_every_s: float = 3600.0
+    entries: frozenset[tuple[str, str]] | None = None
+    mode: str = "instant"
+    max_per_hour: int | None = None
+    timing: Timing = field(default_factory=lambda: Timing(zone("UTC")))
+
+    def __post_init__(self) -> None:
+        if self.timing.schedule is None and self.timing.every_s != self.digest_every_s:
+            object.__setattr__(self, "timing", replace(self.timing, every_s=self.digest_every_s))
 
     def wants(self, hit: Hit) -> bool:
-        return self.watchlists is None or hit.watchlist in self.watchlists
+        if self.watchlists is not None and hit.watchlist not in self.watchlists:
+            return False
+        return self.entries is None or (hit.watchlist, hit.entry) in self.entries
+
+    @property
+    def has_digest(self) -> bool:
+        """Whether anything can be held for this route's digest."""
+        return (
+            self.mode == "digest"
+            or self.updates == "digest"
+            or self.max_per_hour is not None
+            or self.timing.quiet is not None
+        )
+
+
+def cut_excerpt(
+    text: str, spans: Sequence[tuple[int, int]]
+) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """Up to ``EXCERPT_CHARS`` of ``text`` around the first span, cut at spaces, and the
+    spans that fall inside it, relative to it. With no span: the start of the text."""
+    text_len = len(text)
+    first = min(spans)[0] if spans else 0
+    start = max(0, first - EXCERPT_CHARS // 3)
+    end = min(text_len, start + EXCERPT_CHARS)
+    start = max(0, min(start, end - EXCERPT_CHARS))
+    if start > 0:
+        space = text.find(" ", start, first if spans else end)
+        start = space + 1 if space >= 0 else start
+    if end < text_len:
+        space = text.rfind(
+            " ", max(start, max((e for s, e in spans if e <= end), default=start)), end
+        )
+        end = space if space > start else end
+    marks = tuple(sorted((s - start, e - start) for s, e in set(spans) if s >= start and e <= end))
+    return text[start:end], _disjoint(marks)
+
+
+def _disjoint(marks: Sequence[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    out: list[tuple[int, int]] = []
+    for s, e in marks:
+        if out and s < out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return tuple(out)
 
 
 def build_alert(
@@ -100,12 +180,15 @@ def build_alert(
     link: str | None,
     published: datetime | None,
     hits: Sequence[Hit],
+    text: str = "",
+    text_hits: Sequence[Hit] = (),
     **story: Any,
 ) -> Alert:
     """An alert for hits: each entry once, in order of first appearance, named by the alias
     that matched first (so in the script of the text), with up to ``MAX_SURFACES``
     distinct spellings found in the text. ``story`` gives the story fields of ``Alert``
-    (kind, story, outlets, items, sources, reports)."""
+    (kind, story, outlets, items, sources, reports, thread). ``text_hits`` are the hits
+    found in ``text``: the excerpt is cut around them."""
     by_entry: dict[tuple[str, str], list[str]] = {}
     kinds: dict[tuple[str, str], str] = {}
     labels: dict[tuple[str, str], str] = {}
@@ -121,11 +204,14 @@ def build_alert(
         Match(key[1], key[0], kinds[key], labels[key], tuple(surfaces))
         for key, surfaces in by_entry.items()
     ]
+    cut, marks = cut_excerpt(text, [(h.start, h.end) for h in text_hits])
     return Alert(
         title=title,
         outlet=outlet,
         link=link,
         published=published.isoformat() if published else None,
         matches=tuple(matches),
+        excerpt=cut,
+        marks=marks,
         **story,
     )

@@ -1,77 +1,301 @@
-"""Alerts as plain text: a subject line and a body a person reads on a phone."""
+"""Alerts as text, Markdown or HTML, from Jinja2 templates, cut to each channel's size.
+
+The templates are in ``daemon/alerts/templates``; a folder given in the config
+(``[alerts] templates``) may override any of them by name. HTML templates escape every
+value (autoescape); Markdown templates escape feed text with the ``md`` filter; links
+reach a message only when they are http(s) URLs.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from daemon.alerts._alert import Alert
+import jinja2
 
+from daemon.alerts._alert import EXCERPT_CHARS, Alert, Report
+
+FORMATS = ("text", "markdown", "html")
+_EXT = {"text": "txt", "markdown": "md", "html": "html"}
+TEMPLATE_NAMES = frozenset(
+    ["subject.txt.j2"] + [f"{n}.{e}.j2" for n in ("alert", "digest") for e in _EXT.values()]
+)
 SUBJECT_MAX = 200
-_KINDS = {"person": "person", "place": "place", "organization": "organization", "other": "other"}
+# Reports listed under "other reports" in an alert; the outlets line names them all.
+MAX_LISTED = 8
+# Ways to make an alert shorter, tried in turn: excerpt characters, reports listed.
+_SHORTER = ((EXCERPT_CHARS, MAX_LISTED), (200, MAX_LISTED), (120, 3), (60, 0), (0, 0))
+# Room kept below a channel's limit for what the channel's own formatting adds (escapes).
+_MARGIN = 0.9
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
+_ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
+
+LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "no_title": "(no title)",
+        "outlet": "Outlet",
+        "published": "Published",
+        "unknown": "unknown",
+        "link": "Link",
+        "read": "Read the report",
+        "reported_by": "Reported by",
+        "reports": "report(s)",
+        "sources": "independent source(s)",
+        "outlets": "outlets",
+        "stories": "story(ies)",
+        "matched": "Matched",
+        "others": "Other reports",
+        "news_update": "Update",
+        "digest": "Raqib digest",
+        "comma": ", ",
+        "person": "person",
+        "place": "place",
+        "organization": "organization",
+        "other": "other",
+        "part": "part",
+    },
+    "ar": {
+        "no_title": "(بلا عنوان)",
+        "outlet": "المصدر",
+        "published": "نُشر",
+        "unknown": "غير معروف",
+        "link": "الرابط",
+        "read": "اقرأ الخبر",
+        "reported_by": "أوردته",
+        "reports": "تقرير",
+        "sources": "مصدر مستقل",
+        "outlets": "مصادر",
+        "stories": "قصة",
+        "matched": "المطابقات",
+        "others": "تقارير أخرى",
+        "news_update": "تحديث",
+        "digest": "موجز رقيب",
+        "comma": "، ",
+        "person": "شخص",
+        "place": "مكان",
+        "organization": "جهة",
+        "other": "أخرى",
+        "part": "جزء",
+    },
+}
 
 
-def _when(published: str | None) -> str:
-    if not published:
-        return "unknown"
-    try:
-        return datetime.fromisoformat(published).strftime("%Y-%m-%d %H:%M UTC")
-    except ValueError:
-        return published
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One message to send: the subject, the body, and the body's format."""
+
+    title: str
+    body: str
+    fmt: str
 
 
-def subject(alert: Alert) -> str:
-    """``التنف، أبو العمرين — <title>``, cut to fit mail and chat subject lines."""
-    if alert.kind == "digest":
-        return f"Raqib digest: {alert.title}"
-    names = "، ".join(m.label for m in alert.matches) if alert.matches else "Raqib"
-    text = f"{names} — {alert.title}" if alert.title else names
-    if alert.kind == "update":
-        text = f"Update ({len(alert.outlets)} outlets): {text}"
-    text = " ".join(text.split())
-    return text if len(text) <= SUBJECT_MAX else text[: SUBJECT_MAX - 1] + "…"
+@dataclass(frozen=True, slots=True)
+class _Story:
+    id: int | None
+    title: str
+    reports: list[Report]
 
 
-def body_text(alert: Alert) -> str:
-    """The alert as plain text: title, outlet, time, link, then each matched entry with
-    the words that matched in the text."""
-    if alert.kind == "digest":
-        return _digest_text(alert)
-    lines = [alert.title or "(no title)", ""]
-    lines.append(f"Outlet: {alert.outlet}")
-    lines.append(f"Published: {_when(alert.published)}")
-    if alert.link:
-        lines.append(f"Link: {alert.link}")
-    if alert.outlets:
-        lines.append(
-            f"Reported by: {', '.join(alert.outlets)} ({alert.items} report(s), "
-            f"{alert.sources} independent source(s))"
+def script_of(text: str) -> str:
+    """ "ar" when Arabic letters outnumber Latin ones, else "en"."""
+    return "ar" if len(_ARABIC.findall(text)) > len(_LATIN.findall(text)) else "en"
+
+
+def md_escape(value: object) -> str:
+    """Feed text made inert in Markdown: every character with a meaning is escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", str(value)) if value is not None else ""
+
+
+def safe_link(url: str | None) -> str | None:
+    """The URL if it is an http(s) URL with nothing that could break out of a link."""
+    if not url or not re.match(r"^https?://[^\s<>\"'`]+$", url, re.IGNORECASE):
+        return None
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in url):
+        return None
+    return url
+
+
+def segments(text: str, marks: Sequence[tuple[int, int]], width: int) -> list[tuple[str, bool]]:
+    """The excerpt as (text, marked) pieces, cut to about ``width`` characters around the
+    first marked words, with "…" where it was cut."""
+    if width <= 0 or not text:
+        return []
+    first = marks[0][0] if marks else 0
+    start = max(0, first - width // 3)
+    end = min(len(text), start + width)
+    start = max(0, min(start, end - width))
+    if start > 0 and (space := text.find(" ", start, first if marks else end)) >= 0:
+        start = space + 1
+    if end < len(text) and (space := text.rfind(" ", start, end)) > max(start, first):
+        end = space
+    pieces: list[tuple[str, bool]] = [("…", False)] if start > 0 else []
+    at = start
+    for s, e in marks:
+        if e <= start or s >= end:
+            continue
+        s, e = max(s, start), min(e, end)
+        if s > at:
+            pieces.append((text[at:s], False))
+        pieces.append((text[s:e], True))
+        at = e
+    if at < end:
+        pieces.append((text[at:end], False))
+    if end < len(text):
+        pieces.append(("…", False))
+    return pieces
+
+
+class Renderer:
+    """Renders alerts for a route: labels in the alert's language (or a fixed one), times
+    in the route's time zone."""
+
+    def __init__(
+        self, templates: Path | None = None, language: str = "auto", tz: ZoneInfo | None = None
+    ):
+        loaders: list[jinja2.BaseLoader] = []
+        if templates is not None:
+            loaders.append(jinja2.FileSystemLoader(str(templates)))
+        loaders.append(jinja2.PackageLoader("daemon.alerts", "templates"))
+        self.env = jinja2.Environment(
+            loader=jinja2.ChoiceLoader(loaders),
+            autoescape=lambda name: bool(name and name.endswith(".html.j2")),
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=False,
+            trim_blocks=False,
         )
-    others = [r for r in alert.reports if r.link and r.link != alert.link]
-    if others:
-        lines.append("Other reports:")
-        lines += [f"- {r.outlet}: {r.title} {r.link}" for r in others]
-    lines.append("")
-    lines.append("Matched:")
-    for m in alert.matches:
-        words = ", ".join(f"“{s}”" for s in m.surfaces)
-        lines.append(
-            f"- {m.label} ({_KINDS.get(m.kind, m.kind)}, {m.watchlist}/{m.entry}): {words}"
-        )
-    return "\n".join(lines)
+        self.env.filters["md"] = md_escape
+        self.language = language
+        self.tz = tz or ZoneInfo("UTC")
+
+    def with_zone(self, tz: ZoneInfo) -> Renderer:
+        other = object.__new__(Renderer)
+        other.env, other.language, other.tz = self.env, self.language, tz
+        return other
+
+    # --- pieces -------------------------------------------------------------------------
+
+    def when(self, published: str | None) -> str:
+        if not published:
+            return ""
+        try:
+            at = datetime.fromisoformat(published)
+        except ValueError:
+            return published
+        at = (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(self.tz)
+        return f"{at:%Y-%m-%d %H:%M} {self.tz.key}"
+
+    def _context(self, alert: Alert, width: int, listed: int) -> dict[str, Any]:
+        lang = self.language if self.language != "auto" else script_of(alert.title or alert.excerpt)
+        labels = LABELS[lang]
+        others = [r for r in alert.reports if r.link != alert.link or r.outlet != alert.outlet]
+        stories: dict[int | None, _Story] = {}
+        for r in alert.reports:
+            stories.setdefault(
+                r.story, _Story(r.story, r.story_title or r.title, [])
+            ).reports.append(r)
+        return {
+            "a": alert,
+            "t": labels,
+            "lang": lang,
+            "dir": "rtl" if lang == "ar" else "ltr",
+            "align": "right" if lang == "ar" else "left",
+            "dir_of": lambda text: "rtl" if script_of(text or "") == "ar" else "ltr",
+            "lang_of": lambda text: script_of(text or ""),
+            "when": lambda p: self.when(p) or labels["unknown"],
+            "link": safe_link(alert.link),
+            "safe_link": safe_link,
+            "segments": segments(alert.excerpt, alert.marks, width),
+            "others": others[:listed],
+            "more": max(0, len(others) - listed),
+            "stories": list(stories.values()),
+        }
+
+    def subject(self, alert: Alert) -> str:
+        text = self.env.get_template("subject.txt.j2").render(self._context(alert, 0, 0))
+        text = " ".join(text.split())
+        return text if len(text) <= SUBJECT_MAX else text[: SUBJECT_MAX - 1] + "…"
+
+    def body(
+        self, alert: Alert, fmt: str = "text", width: int = EXCERPT_CHARS, listed: int = MAX_LISTED
+    ) -> str:
+        name = "digest" if alert.kind == "digest" else "alert"
+        template = self.env.get_template(f"{name}.{_EXT[fmt]}.j2")
+        text = template.render(self._context(alert, width, listed))
+        return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+    # --- fitting a channel --------------------------------------------------------------
+
+    def messages(
+        self, alert: Alert, fmt: str, body_max: int = 0, title_max: int = 250
+    ) -> list[Message]:
+        """The alert as messages that fit a channel whose bodies hold ``body_max``
+        characters (0: no limit) and titles ``title_max`` (0: the title goes in the body).
+        A long alert loses excerpt and listed reports first; a digest is split into parts;
+        only what still does not fit is split at line ends."""
+        title = self.subject(alert)
+        if title_max > 0 and len(title) > title_max:
+            title = title[: title_max - 1] + "…"
+        budget = int(body_max * _MARGIN) - (len(title) + 2 if title_max <= 0 else 0)
+        if body_max <= 0:
+            return [Message(title, self.body(alert, fmt), fmt)]
+        budget = max(budget, 200)
+        if alert.kind == "digest":
+            return self._digest_parts(alert, fmt, title, budget)
+        for width, listed in _SHORTER:
+            body = self.body(alert, fmt, width, listed)
+            if len(body) <= budget:
+                return [Message(title, body, fmt)]
+        return self._split(title, self.body(alert, "text", 0, 0), budget)
+
+    def _digest_parts(self, alert: Alert, fmt: str, title: str, budget: int) -> list[Message]:
+        reports = list(alert.reports)
+        parts = 1
+        while parts <= len(reports):
+            size = -(-len(reports) // parts)
+            chunks = [reports[i : i + size] for i in range(0, len(reports), size)]
+            bodies = [self.body(_with_reports(alert, c), fmt) for c in chunks]
+            if all(len(b) <= budget for b in bodies):
+                return _numbered(title, bodies, fmt, LABELS["en"]["part"])
+            parts += 1
+        return self._split(title, self.body(alert, "text"), budget)
+
+    def _split(self, title: str, body: str, budget: int) -> list[Message]:
+        """Plain text cut at line ends (a line longer than the budget is cut in it)."""
+        bodies: list[str] = []
+        current = ""
+        for line in body.splitlines():
+            while len(line) > budget:
+                if current:
+                    bodies.append(current)
+                    current = ""
+                bodies.append(line[: budget - 1] + "…")
+                line = line[budget - 1 :]
+            if current and len(current) + 1 + len(line) > budget:
+                bodies.append(current)
+                current = line
+            else:
+                current = f"{current}\n{line}" if current else line
+        if current:
+            bodies.append(current)
+        return _numbered(title, bodies, "text", LABELS["en"]["part"])
 
 
-def _digest_text(alert: Alert) -> str:
-    """A digest: the new reports of each story, story by story."""
-    lines = [alert.title, ""]
-    by_story: dict[int | None, list[str]] = {}
-    titles: dict[int | None, str] = {}
-    for r in alert.reports:
-        titles.setdefault(r.story, r.story_title)
-        by_story.setdefault(r.story, []).append(
-            f"- {r.outlet}: {r.title}" + (f" {r.link}" if r.link else "")
-        )
-    for story, reports in by_story.items():
-        lines.append(f"{titles[story]} (story {story})")
-        lines += reports
-        lines.append("")
-    return "\n".join(lines).rstrip()
+def _with_reports(alert: Alert, reports: Sequence[Report]) -> Alert:
+    from dataclasses import replace
+
+    return replace(alert, reports=tuple(reports))
+
+
+def _numbered(title: str, bodies: list[str], fmt: str, part: str) -> list[Message]:
+    if len(bodies) == 1:
+        return [Message(title, bodies[0], fmt)]
+    n = len(bodies)
+    return [Message(f"{title} ({i}/{n})", b, fmt) for i, b in enumerate(bodies, 1)]

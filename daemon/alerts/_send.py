@@ -6,13 +6,15 @@ import asyncio
 import logging
 import random
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TextIO
+from functools import lru_cache
+from typing import Any, TextIO
+from urllib.parse import quote
 
 from daemon.alerts._alert import Alert, Route
-from daemon.alerts._render import body_text, subject
+from daemon.alerts._render import Message, Renderer
 from daemon.redact import fingerprint, mask_url, scrub_urls
 from daemon.store import Delivery, Store
 
@@ -29,32 +31,87 @@ class SendOutcome:
     error: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """What a target takes: a body format, and its size limits (0: none; a title limit of
+    0 means the channel has no title and the subject goes in the body)."""
+
+    fmt: str = "text"
+    body_max: int = 0
+    title_max: int = 250
+    email: bool = False
+
+
 def target_label(url: str) -> str:
     return "console" if url == CONSOLE else mask_url(url)
 
 
-class Targets:
-    """The configured targets, found by fingerprint: the store never holds a URL."""
+@lru_cache(maxsize=256)
+def channel_of(url: str) -> Channel:
+    """The format and limits apprise reports for the target: HTML for email; Markdown for
+    chat services that take it (their own HTML takes only a few tags); otherwise the
+    service's first format. A ``format=`` in the URL wins."""
+    if url == CONSOLE:
+        return Channel()
+    import apprise
+    from apprise.plugins.email import NotifyEmail
 
-    def __init__(self, routes: Sequence[Route]):
-        self._urls = {fingerprint(url): url for route in routes for url in route.targets}
+    plugin = apprise.Apprise.instantiate(url)
+    if plugin is None:
+        return Channel()
+    declared = plugin.notify_format
+    formats: tuple[Any, ...] = (
+        tuple(declared) if isinstance(declared, tuple | list) else (declared,)
+    )
+    email = isinstance(plugin, NotifyEmail)
+    wanted: Any
+    if email:
+        wanted = apprise.NotifyFormat.HTML
+    elif apprise.NotifyFormat.MARKDOWN in formats and formats[0] != apprise.NotifyFormat.TEXT:
+        wanted = apprise.NotifyFormat.MARKDOWN
+    else:
+        wanted = formats[0]
+    fmt = plugin.resolve_format(wanted)
+    names = {
+        apprise.NotifyFormat.HTML: "html",
+        apprise.NotifyFormat.MARKDOWN: "markdown",
+        apprise.NotifyFormat.TEXT: "text",
+    }
+    return Channel(names.get(fmt, "text"), int(plugin.body_maxlen), int(plugin.title_maxlen), email)
 
-    def url(self, target: str) -> str | None:
-        return self._urls.get(target)
+
+def threaded(url: str, alert: Alert) -> str:
+    """An email target's URL with the headers that thread the alerts of one story: every
+    message of a story names the story's thread id in References; updates also answer it
+    with In-Reply-To."""
+    if not alert.thread or alert.kind not in ("story", "update"):
+        return url
+    mid = quote(f"<{alert.thread}>", safe="")
+    headers = f"+References={mid}"
+    if alert.kind == "update":
+        headers += f"&+In-Reply-To={mid}"
+    return url + ("&" if "?" in url else "?") + headers
 
 
-async def send_apprise(url: str, title: str, body: str) -> SendOutcome:
+async def send_apprise(url: str, message: Message) -> SendOutcome:
     """Send through apprise to one URL; the reason of a failure comes from apprise's own
     log of the attempt, with secrets masked."""
     import apprise
     from apprise.result import AppriseResultStatus
 
+    formats = {
+        "html": apprise.NotifyFormat.HTML,
+        "markdown": apprise.NotifyFormat.MARKDOWN,
+        "text": apprise.NotifyFormat.TEXT,
+    }
     ap = apprise.Apprise()
     if not ap.add(url):
         return SendOutcome(False, "apprise does not recognise this URL")
     try:
         result = await asyncio.wait_for(
-            ap.async_notify(title=title, body=body, body_format=apprise.NotifyFormat.TEXT),
+            ap.async_notify(
+                title=message.title, body=message.body, body_format=formats[message.fmt]
+            ),
             SEND_TIMEOUT_S,
         )
     except TimeoutError:
@@ -71,6 +128,19 @@ async def send_apprise(url: str, title: str, body: str) -> SendOutcome:
     return SendOutcome(False, scrub_urls(reason))
 
 
+SendFn = Callable[[str, Message], Awaitable[SendOutcome]]
+
+
+class Targets:
+    """The configured targets, found by fingerprint: the store never holds a URL."""
+
+    def __init__(self, routes: Sequence[Route]):
+        self._urls = {fingerprint(url): url for route in routes for url in route.targets}
+
+    def url(self, target: str) -> str | None:
+        return self._urls.get(target)
+
+
 class Sender:
     """Works through the outbox. Failures are retried with exponential backoff and jitter
     (``retry_after`` doubling, at most an hour apart) until ``give_up_after`` has passed
@@ -81,14 +151,17 @@ class Sender:
         store: Store,
         routes: Sequence[Route],
         *,
+        renderer: Renderer | None = None,
         retry_after_s: float = 30.0,
         give_up_after_s: float = 86400.0,
         out: TextIO | None = None,
-        send: Callable[[str, str, str], object] | None = None,
+        send: SendFn | None = None,
         clock: Callable[[], datetime] | None = None,
     ):
         self.store = store
         self.targets = Targets(routes)
+        self.routes = {r.name: r for r in routes}
+        self.renderer = renderer or Renderer()
         self.retry_after_s = retry_after_s
         self.give_up_after_s = give_up_after_s
         self.out = out
@@ -116,6 +189,20 @@ class Sender:
                 if await self._deliver(delivery):
                     sent += 1
 
+    async def send_to(self, url: str, alert: Alert, route: Route | None = None) -> SendOutcome:
+        """Render ``alert`` for the target and send it; every part must get through."""
+        renderer = self.renderer if route is None else self.renderer.with_zone(route.timing.tz)
+        if url == CONSOLE:
+            return self._print(renderer.messages(alert, "text"))
+        channel = channel_of(url)
+        messages = renderer.messages(alert, channel.fmt, channel.body_max, channel.title_max)
+        address = threaded(url, alert) if channel.email else url
+        for message in messages:
+            outcome = await self._send(address, message)
+            if not outcome.ok:
+                return outcome
+        return SendOutcome(True)
+
     async def _deliver(self, delivery: Delivery) -> bool:
         url = self.targets.url(delivery.target)
         fields = {
@@ -128,11 +215,10 @@ class Sender:
             log.warning("alert.target_gone", extra={"fields": fields})
             return False
         alert = Alert.from_json(delivery.payload)
-        title, body = subject(alert), body_text(alert)
-        if url == CONSOLE:
-            outcome = self._print(title, body)
-        else:
-            outcome = await self._send(url, title, body)  # type: ignore[misc]
+        try:
+            outcome = await self.send_to(url, alert, self.routes.get(delivery.route))
+        except Exception as exc:  # a template or channel bug must not stop the outbox
+            outcome = SendOutcome(False, f"{type(exc).__name__}: {scrub_urls(str(exc))}")
         now = self._now()
         if outcome.ok:
             self.store.mark_sent(delivery.id, now)
@@ -154,9 +240,10 @@ class Sender:
         )
         return False
 
-    def _print(self, title: str, body: str) -> SendOutcome:
+    def _print(self, messages: Sequence[Message]) -> SendOutcome:
         out = self.out or sys.stdout
         rule = "─" * 60
-        out.write(f"{rule}\n{title}\n\n{body}\n{rule}\n")
+        for m in messages:
+            out.write(f"{rule}\n{m.title}\n\n{m.body}\n{rule}\n")
         out.flush()
         return SendOutcome(True)

@@ -18,6 +18,7 @@ from daemon.service.config import Config, load_config
 from daemon.service.logs import setup_logging
 from daemon.service.runner import (
     Service,
+    build_renderer,
     build_routes,
     install_signal_handlers,
     load_configured_watchlists,
@@ -119,7 +120,8 @@ def cmd_check(path: Path) -> int:
         watchlists, wl_problems = load_configured_watchlists(config)
         problems += wl_problems + risks(watchlists)
         _routes, route_problems = build_routes(config, watchlists)
-        problems += route_problems
+        _renderer, template_problems = build_renderer(config)
+        problems += route_problems + template_problems
         entries = sum(len(wl.entries) for wl in watchlists)
         summary = (
             f"{config.path}: {len(config.feeds)} feeds, {len(watchlists)} watchlists "
@@ -156,7 +158,8 @@ def cmd_replay(config: Config, file: Path, *, as_json: bool, deliver: bool) -> i
 
     watchlists, problems = load_configured_watchlists(config)
     routes, route_problems = build_routes(config, watchlists)
-    errors = [p for p in problems + route_problems if p.severity == "error"]
+    renderer, template_problems = build_renderer(config)
+    errors = [p for p in problems + route_problems + template_problems if p.severity == "error"]
     if errors:
         raise ConfigError(errors)
     items = read_items(file)
@@ -168,6 +171,7 @@ def cmd_replay(config: Config, file: Path, *, as_json: bool, deliver: bool) -> i
         deliver=deliver,
         retry_after_s=config.retry_after_s,
         give_up_after_s=config.give_up_after_s,
+        renderer=renderer,
     )
     if as_json:
         for story in stories:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from daemon.alerts import MODES, Quiet, cron, zone
 from daemon.errors import ConfigError, Problem
 from daemon.feeds import FetchLimits
 from daemon.redact import SECRETS, mask_url, secret_parts
@@ -24,6 +25,7 @@ _TOP_KEYS = {"daemon", "fetch", "feeds", "watchlists", "routes", "alerts", "stor
 _DAEMON_KEYS = {
     "data_dir",
     "database_url",
+    "database_url_file",
     "interval",
     "dispatch_every",
     "poll_deadline",
@@ -41,10 +43,28 @@ _FETCH_KEYS = {
     "user_agent",
 }
 _FEED_KEYS = {"name", "url", "interval", "enabled"}
-_ROUTE_KEYS = {"name", "notify", "watchlists", "updates", "min_sources", "digest_every"}
+_ROUTE_KEYS = {
+    "name",
+    "notify",
+    "notify_file",
+    "watchlists",
+    "kinds",
+    "entries",
+    "tags",
+    "mode",
+    "schedule",
+    "timezone",
+    "max_per_hour",
+    "quiet_hours",
+    "updates",
+    "min_sources",
+    "digest_every",
+}
+_KINDS = ("person", "place", "organization", "other")
 _UPDATES = ("none", "each", "digest")
 _STORY_KEYS = {"window"}
-_ALERT_KEYS = {"retry_after", "give_up_after", "max_age"}
+_ALERT_KEYS = {"retry_after", "give_up_after", "max_age", "timezone", "templates", "language"}
+_LANGUAGES = ("auto", "en", "ar")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +84,14 @@ class RouteConfig:
     updates: str = "none"
     min_sources: int = 1
     digest_every_s: float = 3600.0
+    kinds: tuple[str, ...] | None = None  # entry kinds; None: all
+    entries: tuple[str, ...] | None = None  # entry ids, or "watchlist/id"; None: all
+    tags: tuple[str, ...] | None = None  # entry tags; None: all
+    mode: str = "instant"
+    schedule: str | None = None  # cron, in ``timezone``
+    timezone: str | None = None  # None: [alerts] timezone
+    max_per_hour: int | None = None
+    quiet_hours: str | None = None  # "22:00-07:00", in ``timezone``
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +116,9 @@ class Config:
     give_up_after_s: float = 86400.0
     max_age_s: float | None = 3 * 86400.0
     story_window_s: float = 48 * 3600.0
+    timezone: str = "UTC"
+    templates: Path | None = None
+    language: str = "auto"
     warnings: tuple[Problem, ...] = field(default=())
 
 
@@ -220,7 +251,113 @@ def _load_feeds(raw: object, reader: _Reader, default_interval: float) -> list[F
     return feeds
 
 
-def _load_routes(raw: object, reader: _Reader) -> list[RouteConfig]:
+def _secret_file(raw: dict[str, Any], key: str, where: str, reader: _Reader) -> list[str] | None:
+    """The lines of the file named by ``key`` (blank lines and # comments left out), for
+    secrets kept out of config.toml; None if there is no such key or it cannot be read.
+    The error names the file, never its content."""
+    if key not in raw:
+        return None
+    name = raw[key]
+    if not isinstance(name, str) or not name.strip():
+        reader.error(f"{where}.{key}", "must be the path of a file")
+        return None
+    path = Path(name.strip())
+    path = path if path.is_absolute() else reader.path.parent / path
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        reader.error(f"{where}.{key}", f"cannot read {path}: {exc.strerror}")
+        return None
+    except UnicodeDecodeError:
+        reader.error(f"{where}.{key}", f"{path} is not UTF-8 text")
+        return None
+    lines = [line.strip() for line in text.splitlines()]
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def _strings(raw: dict[str, Any], key: str, where: str, reader: _Reader) -> tuple[str, ...] | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        reader.error(f"{where}.{key}", "must be a list of strings")
+        return None
+    return tuple(v.strip() for v in value)
+
+
+def _targets(route: dict[str, Any], where: str, reader: _Reader) -> list[str] | None:
+    """The route's apprise URLs, from ``notify`` and ``notify_file``, with ``${ENV}``
+    filled in; every secret part is registered so that logs never show it."""
+    notify = route.get("notify", [])
+    if isinstance(notify, str):
+        notify = [notify]
+    if not isinstance(notify, list) or not all(isinstance(u, str) for u in notify):
+        reader.error(f"{where}.notify", 'must be a list of apprise URLs (or "console://")')
+        return None
+    listed = [(f"{where}.notify[{j}]", url) for j, url in enumerate(notify)]
+    from_file = _secret_file(route, "notify_file", where, reader)
+    listed += [(f"{where}.notify_file line {j + 1}", url) for j, url in enumerate(from_file or ())]
+    if not listed:
+        if "notify_file" not in route:
+            reader.error(f"{where}.notify", "missing; give apprise URLs in notify or notify_file")
+        elif from_file is not None:
+            reader.error(f"{where}.notify_file", "the file holds no URL")
+        return None
+    urls = []
+    for key, url in listed:
+        expanded = expand_env(url.strip(), key, reader)
+        if expanded is None:
+            continue
+        SECRETS.add(secret_parts(expanded))
+        problem = check_target(expanded)
+        if problem:
+            reader.error(key, f"{mask_url(expanded)}: {problem}")
+            continue
+        urls.append(expanded)
+    return urls
+
+
+def _pace(route: dict[str, Any], where: str, reader: _Reader, default_tz: str) -> dict[str, Any]:
+    """The mode, schedule, time zone, hourly limit and quiet hours of a route, checked."""
+    mode = reader.string(route, "mode", where, "instant", MODES) or "instant"
+    tz_name = reader.string(route, "timezone", where)
+    tz = None
+    try:
+        tz = zone(tz_name or default_tz)
+    except ValueError as exc:
+        reader.error(f"{where}.timezone", str(exc))
+    schedule = reader.string(route, "schedule", where)
+    if schedule and tz is not None:
+        try:
+            cron(schedule, tz)
+        except ValueError as exc:
+            reader.error(f"{where}.schedule", str(exc))
+    if mode == "digest" and not schedule and "digest_every" not in route:
+        reader.warn(
+            f"{where}.schedule",
+            'missing for mode = "digest": a digest goes out an hour after its first report',
+        )
+    quiet = reader.string(route, "quiet_hours", where)
+    if quiet:
+        try:
+            Quiet.parse(quiet)
+        except ValueError as exc:
+            reader.error(f"{where}.quiet_hours", str(exc))
+    max_per_hour = None
+    if "max_per_hour" in route:
+        max_per_hour = reader.integer(route, "max_per_hour", where, 1)
+    return {
+        "mode": mode,
+        "schedule": schedule,
+        "timezone": tz_name,
+        "max_per_hour": max_per_hour,
+        "quiet_hours": quiet,
+    }
+
+
+def _load_routes(raw: object, reader: _Reader, default_tz: str = "UTC") -> list[RouteConfig]:
     if raw is None:
         return []
     if not isinstance(raw, list):
@@ -243,47 +380,35 @@ def _load_routes(raw: object, reader: _Reader) -> list[RouteConfig]:
             reader.error(f"{where}.name", f"duplicate route name {name!r}")
             continue
         names.add(name)
-        notify = route.get("notify")
-        if isinstance(notify, str):
-            notify = [notify]
-        if (
-            not isinstance(notify, list)
-            or not notify
-            or not all(isinstance(u, str) for u in notify)
-        ):
-            reader.error(f"{where}.notify", 'must be a list of apprise URLs (or "console://")')
-            continue
-        urls = []
-        for j, url in enumerate(notify):
-            expanded = expand_env(url.strip(), f"{where}.notify[{j}]", reader)
-            if expanded is None:
-                continue
-            SECRETS.add(secret_parts(expanded))
-            problem = check_target(expanded)
-            if problem:
-                reader.error(f"{where}.notify[{j}]", f"{mask_url(expanded)}: {problem}")
-                continue
-            urls.append(expanded)
-        watchlists = route.get("watchlists")
-        if watchlists is not None and (
-            not isinstance(watchlists, list) or not all(isinstance(w, str) for w in watchlists)
-        ):
-            reader.error(f"{where}.watchlists", "must be a list of watchlist names")
-            continue
+        urls = _targets(route, where, reader)
+        watchlists = _strings(route, "watchlists", where, reader)
+        kinds = _strings(route, "kinds", where, reader)
+        for kind in kinds or ():
+            if kind not in _KINDS:
+                reader.error(
+                    f"{where}.kinds", f"unknown kind {kind!r} (known: {', '.join(_KINDS)})"
+                )
+        entries = _strings(route, "entries", where, reader)
+        tags = _strings(route, "tags", where, reader)
         updates = reader.string(route, "updates", where, "none", _UPDATES) or "none"
         min_sources = reader.integer(route, "min_sources", where, 1)
         digest_every = reader.duration(route, "digest_every", where, 3600.0, minimum=60.0)
-        if "digest_every" in route and updates != "digest":
-            reader.warn(f"{where}.digest_every", 'has no effect unless updates = "digest"')
+        pace = _pace(route, where, reader, default_tz)
+        if "digest_every" in route and "schedule" in route:
+            reader.warn(f"{where}.digest_every", "has no effect: schedule sets the digest times")
         if urls:
             routes.append(
                 RouteConfig(
                     name,
                     tuple(urls),
-                    tuple(watchlists) if watchlists is not None else None,
+                    watchlists,
                     updates,
                     min_sources,
                     digest_every,
+                    kinds=kinds,
+                    entries=entries,
+                    tags=tags,
+                    **pace,
                 )
             )
     return routes
@@ -347,6 +472,16 @@ def load_config(path: Path) -> Config:
     )
     data_dir = data_dir if data_dir.is_absolute() else base / data_dir
     database_url = reader.string(daemon, "database_url", "daemon")
+    from_file = _secret_file(daemon, "database_url_file", "daemon", reader)
+    if from_file is not None:
+        if database_url:
+            reader.error(
+                "daemon.database_url_file", "give database_url or database_url_file, not both"
+            )
+        elif len(from_file) != 1:
+            reader.error("daemon.database_url_file", "the file must hold one line: the URL")
+        else:
+            database_url = from_file[0]
     if database_url:
         database_url = expand_env(database_url, "daemon.database_url", reader)
         if database_url:
@@ -370,6 +505,18 @@ def load_config(path: Path) -> Config:
     reader.unknown(stories_raw, _STORY_KEYS, "stories")
     alerts_raw = reader.table(raw, "alerts")
     reader.unknown(alerts_raw, _ALERT_KEYS, "alerts")
+    default_tz = reader.string(alerts_raw, "timezone", "alerts", "UTC") or "UTC"
+    try:
+        zone(default_tz)
+    except ValueError as exc:
+        reader.error("alerts.timezone", str(exc))
+        default_tz = "UTC"
+    templates = None
+    if (folder := reader.string(alerts_raw, "templates", "alerts")) is not None:
+        templates = Path(folder) if Path(folder).is_absolute() else base / folder
+        if not templates.is_dir():
+            reader.error("alerts.templates", f"{templates} is not a folder")
+            templates = None
     config = Config(
         path=path,
         data_dir=data_dir,
@@ -377,7 +524,7 @@ def load_config(path: Path) -> Config:
         feeds=tuple(_load_feeds(raw.get("feeds"), reader, default_interval)),
         watchlist_globs=tuple(globs),
         watchlist_paths=tuple(paths),
-        routes=tuple(_load_routes(raw.get("routes"), reader)),
+        routes=tuple(_load_routes(raw.get("routes"), reader, default_tz)),
         fetch=limits,
         user_agent=reader.string(fetch_raw, "user_agent", "fetch"),
         default_interval_s=int(default_interval),
@@ -395,6 +542,9 @@ def load_config(path: Path) -> Config:
         give_up_after_s=reader.duration(alerts_raw, "give_up_after", "alerts", 86400.0, 1.0),
         max_age_s=reader.duration(alerts_raw, "max_age", "alerts", 3 * 86400.0, 0.0) or None,
         story_window_s=reader.duration(stories_raw, "window", "stories", 48 * 3600.0, 3600.0),
+        timezone=default_tz,
+        templates=templates,
+        language=reader.string(alerts_raw, "language", "alerts", "auto", _LANGUAGES) or "auto",
         warnings=(),
     )
     if config.poll_deadline_s < limits.total_timeout:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from daemon.alerts import Route, Sender
+from daemon.alerts import Renderer, Route, Sender
 from daemon.errors import RaqibError
 from daemon.feeds import Item, content_hash
 from daemon.pipeline import Pipeline
@@ -123,6 +123,7 @@ def replay(
     deliver: bool = False,
     retry_after_s: float = 30.0,
     give_up_after_s: float = 86400.0,
+    renderer: Renderer | None = None,
 ) -> list[StoryOut]:
     """Run ``items`` through matching, grouping and alert decisions; the stories, in the
     order they started. With ``deliver``, due digests and every alert are sent."""
@@ -159,7 +160,11 @@ def replay(
             if deliver and now is not None:
                 pipeline.send_digests(now, force=True)
                 sender = Sender(
-                    store, routes, retry_after_s=retry_after_s, give_up_after_s=give_up_after_s
+                    store,
+                    routes,
+                    renderer=renderer,
+                    retry_after_s=retry_after_s,
+                    give_up_after_s=give_up_after_s,
                 )
                 asyncio.run(sender.deliver_due(ignore_backoff=True))
         finally:

@@ -25,13 +25,24 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from jinja2 import TemplateError
 
-from daemon.alerts import CONSOLE, Route, Sender
+from daemon.alerts import (
+    CONSOLE,
+    TEMPLATE_NAMES,
+    Quiet,
+    Renderer,
+    Route,
+    Sender,
+    Timing,
+    cron,
+    zone,
+)
 from daemon.errors import ConfigError, Problem
 from daemon.feeds import ParserPool, make_client
 from daemon.feeds._fetch import USER_AGENT
 from daemon.pipeline import Pipeline, PollReport
-from daemon.service.config import Config
+from daemon.service.config import Config, RouteConfig
 from daemon.store import FeedSpec, FeedState, Store
 from daemon.stories import Rules
 from daemon.watch import Matcher, Watchlist, load_watchlists
@@ -51,19 +62,30 @@ def load_configured_watchlists(config: Config) -> tuple[list[Watchlist], list[Pr
 
 
 def build_routes(config: Config, watchlists: list[Watchlist]) -> tuple[list[Route], list[Problem]]:
-    """Routes from the config; with none configured, one that prints to the console."""
+    """Routes from the config, their entry filters resolved against the watchlists; with
+    no route configured, one that prints to the console."""
     known = {wl.name for wl in watchlists}
     problems = []
     routes = []
     for i, rc in enumerate(config.routes):
+        where = f"{config.path}: routes[{i}] ({rc.name})"
         for name in rc.watchlists or ():
             if name not in known:
                 problems.append(
                     Problem(
-                        f"{config.path}: routes[{i}] ({rc.name}).watchlists",
+                        f"{where}.watchlists",
                         f"no watchlist named {name!r} (loaded: {', '.join(sorted(known)) or 'none'})",
                     )
                 )
+        selected, route_problems = _select_entries(rc, watchlists, where)
+        problems += route_problems
+        tz = zone(rc.timezone or config.timezone)
+        timing = Timing(
+            tz,
+            cron(rc.schedule, tz) if rc.schedule else None,
+            rc.digest_every_s,
+            Quiet.parse(rc.quiet_hours) if rc.quiet_hours else None,
+        )
         routes.append(
             Route(
                 rc.name,
@@ -72,11 +94,73 @@ def build_routes(config: Config, watchlists: list[Watchlist]) -> tuple[list[Rout
                 rc.updates,
                 rc.min_sources,
                 rc.digest_every_s,
+                entries=selected,
+                mode=rc.mode,
+                max_per_hour=rc.max_per_hour,
+                timing=timing,
             )
         )
     if not config.routes:
-        routes.append(Route("console", (CONSOLE,), None))
+        routes.append(Route("console", (CONSOLE,), None, timing=Timing(zone(config.timezone))))
     return routes, problems
+
+
+def _select_entries(
+    rc: RouteConfig, watchlists: list[Watchlist], where: str
+) -> tuple[frozenset[tuple[str, str]] | None, list[Problem]]:
+    """The (watchlist, entry id) pairs a route's ``kinds``, ``entries`` and ``tags`` select
+    (each given filter must hold); None when the route gives none of them. An id or tag
+    that no entry has is an error: the route would never fire for it."""
+    if rc.kinds is None and rc.entries is None and rc.tags is None:
+        return None, []
+    problems = []
+    pool = [
+        e
+        for wl in watchlists
+        if rc.watchlists is None or wl.name in rc.watchlists
+        for e in wl.entries
+    ]
+    for wanted in rc.entries or ():
+        if not any(wanted in (e.id, f"{e.watchlist}/{e.id}") for e in pool):
+            problems.append(
+                Problem(f"{where}.entries", f"no entry {wanted!r} in the route's watchlists")
+            )
+    for tag in rc.tags or ():
+        if not any(tag in e.tags for e in pool):
+            problems.append(Problem(f"{where}.tags", f"no entry has the tag {tag!r}"))
+    selected = frozenset(
+        (e.watchlist, e.id)
+        for e in pool
+        if (rc.kinds is None or e.kind in rc.kinds)
+        and (rc.entries is None or e.id in rc.entries or f"{e.watchlist}/{e.id}" in rc.entries)
+        and (rc.tags is None or any(t in e.tags for t in rc.tags))
+    )
+    return selected, problems
+
+
+def build_renderer(config: Config) -> tuple[Renderer, list[Problem]]:
+    """The alert renderer, with the operator's templates if any; a template that does not
+    compile is a problem naming its file."""
+    renderer = Renderer(config.templates, config.language, zone(config.timezone))
+    problems = []
+    if config.templates is not None:
+        for path in sorted(config.templates.glob("*.j2")):
+            try:
+                renderer.env.get_template(path.name)
+            except TemplateError as exc:
+                line = getattr(exc, "lineno", None)
+                problems.append(
+                    Problem(f"{path}" + (f":{line}" if line else ""), f"template error: {exc}")
+                )
+            if path.name not in TEMPLATE_NAMES:
+                problems.append(
+                    Problem(
+                        str(path),
+                        f"not a template Raqib uses (known: {', '.join(sorted(TEMPLATE_NAMES))})",
+                        "warning",
+                    )
+                )
+    return renderer, problems
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +178,8 @@ class Service:
     def __init__(self, config: Config):
         watchlists, problems = load_configured_watchlists(config)
         routes, route_problems = build_routes(config, watchlists)
-        problems += route_problems
+        renderer, template_problems = build_renderer(config)
+        problems += route_problems + template_problems
         if any(p.severity == "error" for p in problems):
             raise ConfigError(problems)
         for p in problems:
@@ -120,6 +205,7 @@ class Service:
         self.sender = Sender(
             self.store,
             routes,
+            renderer=renderer,
             retry_after_s=config.retry_after_s,
             give_up_after_s=config.give_up_after_s,
         )

@@ -21,6 +21,7 @@ Rules:
 from daemon.store._store import (
     Delivery,
     Edit,
+    FailedDelivery,
     FeedSpec,
     FeedState,
     HeldUpdate,
@@ -39,6 +40,7 @@ from daemon.store._store import (
 __all__ = [
     "Delivery",
     "Edit",
+    "FailedDelivery",
     "FeedSpec",
     "FeedState",
     "HeldUpdate",

@@ -21,7 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -193,14 +193,20 @@ held_updates = Table(
     Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("alert_id", Integer),
+    # Added in schema 3: why the report was held ("update", "digest" for a digest route,
+    # "rate" over the route's hourly limit, "quiet" in its quiet hours) and the alert it
+    # would have been, as JSON.
+    Column("reason", String(16)),
+    Column("payload", Text),
     UniqueConstraint("item_id", "route", name="uq_held_item_route"),
     Index("ix_held_route_open", "route", "alert_id"),
 )
 
-# Columns and indexes that schema 2 adds to the tables of schema 1.
+# Columns that schemas 2 and 3 add to the tables of earlier ones.
 ADDED_COLUMNS = {
     "items": ("story_id", "copy_of", "canon_link"),
     "alerts": ("story_id", "kind"),
+    "held_updates": ("reason", "payload"),
 }
 
 deliveries = Table(

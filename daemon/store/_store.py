@@ -18,6 +18,7 @@ from sqlalchemy import (
     and_,
     create_engine,
     event,
+    exists,
     func,
     insert,
     inspect,
@@ -168,6 +169,8 @@ class HeldUpdate:
     story_title: str
     story_outlets: tuple[str, ...]
     held_at: datetime
+    reason: str = "update"
+    payload: str | None = None  # the alert it would have been, as JSON
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +178,19 @@ class OutboxCounts:
     pending: int
     failed: int
     sent_since: int
+    held: int = 0  # reports waiting for a digest
+
+
+@dataclass(frozen=True, slots=True)
+class FailedDelivery:
+    """A delivery given up on: which alert, route and target (masked), and why."""
+
+    alert_id: int
+    route: str
+    target_label: str
+    error: str
+    created_at: datetime
+    attempts: int
 
 
 def _insert_ignoring_conflicts(conn: Connection, table: Any) -> Any:
@@ -245,8 +261,8 @@ class Store:
                     f"the database has schema version {version}, newer than this Raqib "
                     f"({s.SCHEMA_VERSION}); upgrade Raqib"
                 )
-            if int(version) < 2:
-                _upgrade_to_2(conn)
+            if int(version) < s.SCHEMA_VERSION:
+                _upgrade(conn)
             conn.execute(
                 update(s.meta)
                 .where(s.meta.c.key == "schema_version")
@@ -605,16 +621,49 @@ class Store:
                 .select_from(d)
                 .where(d.c.status == "sent", d.c.sent_at >= since)
             ).scalar_one()
-        return OutboxCounts(int(counts.get("pending", 0)), int(counts.get("failed", 0)), int(sent))
+            held = conn.execute(
+                select(func.count())
+                .select_from(s.held_updates)
+                .where(s.held_updates.c.alert_id.is_(None))
+            ).scalar_one()
+        return OutboxCounts(
+            int(counts.get("pending", 0)), int(counts.get("failed", 0)), int(sent), int(held)
+        )
+
+    def failed_deliveries(self, limit: int = 10) -> list[FailedDelivery]:
+        """The latest deliveries given up on, newest first."""
+        d, a = s.deliveries, s.alerts
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    d.c.alert_id,
+                    a.c.route,
+                    d.c.target_label,
+                    d.c.last_error,
+                    a.c.created_at,
+                    d.c.attempts,
+                )
+                .join(a, a.c.id == d.c.alert_id)
+                .where(d.c.status == "failed")
+                .order_by(d.c.id.desc())
+                .limit(limit)
+            ).all()
+        return [
+            FailedDelivery(
+                r.alert_id, r.route, r.target_label, r.last_error or "", r.created_at, r.attempts
+            )
+            for r in rows
+        ]
 
     def alert_count(self) -> int:
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(s.alerts)).scalar_one())
 
 
-def _upgrade_to_2(conn: Connection) -> None:
-    """Schema 1 to 2: the story columns of items and alerts, and their indexes. Nothing
-    stored is changed; items of schema 1 join stories when the grouping window loads."""
+def _upgrade(conn: Connection) -> None:
+    """Schema 1 or 2 to 3: the story columns of items and alerts, and their indexes (2);
+    why a report was held for a digest, and its alert (3). Nothing stored is changed; items
+    of schema 1 join stories when the grouping window loads."""
     have = {t: {c["name"] for c in inspect(conn).get_columns(t)} for t in s.ADDED_COLUMNS}
     for table_name, columns in s.ADDED_COLUMNS.items():
         table = s.metadata.tables[table_name]
@@ -778,12 +827,42 @@ class Ingest:
             )
         return alert_id
 
-    def hold_update(self, route: str, story_id: int, item_id: int) -> None:
-        """Keep a report of an alerted story for the route's next digest."""
+    def hold_update(
+        self,
+        route: str,
+        story_id: int,
+        item_id: int,
+        reason: str = "update",
+        payload: str | None = None,
+    ) -> None:
+        """Keep a report for the route's next digest, with why it was held and the alert
+        it would have been."""
         self.conn.execute(
             _insert_ignoring_conflicts(self.conn, s.held_updates).values(
-                route=route, story_id=story_id, item_id=item_id, created_at=self.now
+                route=route,
+                story_id=story_id,
+                item_id=item_id,
+                created_at=self.now,
+                reason=reason,
+                payload=payload,
             )
+        )
+
+    def instant_alerts_since(self, route: str, since: datetime) -> int:
+        """Alerts of ``route`` sent as they came (not held for a digest) since ``since``."""
+        a, d = s.alerts, s.deliveries
+        sent = exists().where(d.c.alert_id == a.c.id)
+        return int(
+            self.conn.execute(
+                select(func.count())
+                .select_from(a)
+                .where(
+                    a.c.route == route,
+                    a.c.created_at >= since,
+                    a.c.kind.in_(("story", "update")),
+                    sent,
+                )
+            ).scalar_one()
         )
 
     def take_held(self, route: str) -> list[HeldUpdate]:
@@ -801,6 +880,8 @@ class Ingest:
                 st.c.title.label("story_title"),
                 st.c.outlets,
                 h.c.created_at,
+                h.c.reason,
+                h.c.payload,
             )
             .join(it, it.c.id == h.c.item_id)
             .join(st, st.c.id == h.c.story_id)
@@ -821,6 +902,8 @@ class Ingest:
                 r.story_title,
                 tuple(json.loads(r.outlets)),
                 r.created_at,
+                r.reason or "update",
+                r.payload,
             )
             for r in self.conn.execute(query)
         ]
