@@ -28,6 +28,8 @@ from daemon.alerts._send import (
     SendOutcome,
     Targets,
     channel_of,
+    deliver_to,
+    sample_alert,
     send_apprise,
     target_label,
 )
@@ -54,7 +56,9 @@ __all__ = [
     "build_alert",
     "channel_of",
     "cron",
+    "deliver_to",
     "send_apprise",
     "target_label",
+    "sample_alert",
     "zone",
 ]

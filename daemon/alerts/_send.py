@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any, TextIO
 from urllib.parse import quote
 
-from daemon.alerts._alert import Alert, Route
+from daemon.alerts._alert import Alert, Match, Route
 from daemon.alerts._render import Message, Renderer
 from daemon.redact import fingerprint, mask_url, scrub_urls
 from daemon.store import Delivery, Store
@@ -192,16 +192,7 @@ class Sender:
     async def send_to(self, url: str, alert: Alert, route: Route | None = None) -> SendOutcome:
         """Render ``alert`` for the target and send it; every part must get through."""
         renderer = self.renderer if route is None else self.renderer.with_zone(route.timing.tz)
-        if url == CONSOLE:
-            return self._print(renderer.messages(alert, "text"))
-        channel = channel_of(url)
-        messages = renderer.messages(alert, channel.fmt, channel.body_max, channel.title_max)
-        address = threaded(url, alert) if channel.email else url
-        for message in messages:
-            outcome = await self._send(address, message)
-            if not outcome.ok:
-                return outcome
-        return SendOutcome(True)
+        return await deliver_to(url, alert, renderer, self._send, self.out)
 
     async def _deliver(self, delivery: Delivery) -> bool:
         url = self.targets.url(delivery.target)
@@ -240,10 +231,51 @@ class Sender:
         )
         return False
 
-    def _print(self, messages: Sequence[Message]) -> SendOutcome:
-        out = self.out or sys.stdout
-        rule = "─" * 60
-        for m in messages:
-            out.write(f"{rule}\n{m.title}\n\n{m.body}\n{rule}\n")
-        out.flush()
-        return SendOutcome(True)
+
+async def deliver_to(
+    url: str,
+    alert: Alert,
+    renderer: Renderer,
+    send: SendFn = send_apprise,
+    out: TextIO | None = None,
+) -> SendOutcome:
+    """Render ``alert`` in the format and size the target takes, and send each part."""
+    if url == CONSOLE:
+        return _print(renderer.messages(alert, "text"), out or sys.stdout)
+    channel = channel_of(url)
+    messages = renderer.messages(alert, channel.fmt, channel.body_max, channel.title_max)
+    address = threaded(url, alert) if channel.email else url
+    for message in messages:
+        outcome = await send(address, message)
+        if not outcome.ok:
+            return outcome
+    return SendOutcome(True)
+
+
+def _print(messages: Sequence[Message], out: TextIO) -> SendOutcome:
+    rule = "─" * 60
+    for m in messages:
+        out.write(f"{rule}\n{m.title}\n\n{m.body}\n{rule}\n")
+    out.flush()
+    return SendOutcome(True)
+
+
+def sample_alert(now: datetime) -> Alert:
+    """What ``raqib notify-test`` sends: Arabic and Latin text, a place matched in both
+    scripts, a link."""
+    text = (
+        "هذه رسالة اختبار من رقيب: لا حدث وراءها. "
+        "This is a test alert from Raqib, about nothing that happened: "
+        "a report of a strike near التنف (At Tanf) would look like this."
+    )
+    start = text.index("التنف")
+    return Alert(
+        title="اختبار رقيب — Raqib test alert",
+        outlet="Raqib",
+        link="https://example.org/raqib-test",
+        published=now.isoformat(),
+        matches=(Match("al-tanf", "test", "place", "التنف", ("التنف", "At Tanf")),),
+        kind="test",
+        excerpt=text,
+        marks=((start, start + 5), (text.index("At Tanf"), text.index("At Tanf") + 7)),
+    )

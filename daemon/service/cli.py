@@ -73,6 +73,12 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--deliver", action="store_true", help="send the alerts")
     replay.add_argument("file", help="items, one JSON object per line (see the README)")
 
+    notify = sub.add_parser(
+        "notify-test", help="send a test alert to every target and report what each answered"
+    )
+    with_config(notify)
+    notify.add_argument("--route", metavar="NAME", help="only the targets of this route")
+
     status = sub.add_parser("status", help="show feeds and the outbox")
     with_config(status)
     status.add_argument("--json", action="store_true", help="print JSON")
@@ -92,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_match(config, args.file, as_json=args.json)
         if args.command == "status":
             return cmd_status(config, as_json=args.json)
+        if args.command == "notify-test":
+            return asyncio.run(cmd_notify_test(config, args.route))
         if args.command == "replay":
             return cmd_replay(config, Path(args.file), as_json=args.json, deliver=args.deliver)
     except ConfigError as exc:
@@ -181,6 +189,37 @@ def cmd_replay(config: Config, file: Path, *, as_json: bool, deliver: bool) -> i
     return EXIT_OK
 
 
+async def cmd_notify_test(config: Config, route_name: str | None) -> int:
+    """Send the sample alert to each target of each route (or of one) and print, per
+    target, ok or the reason it failed. 1 if any failed."""
+    from daemon.alerts import deliver_to, sample_alert, target_label
+
+    watchlists, problems = load_configured_watchlists(config)
+    routes, route_problems = build_routes(config, watchlists)
+    renderer, template_problems = build_renderer(config)
+    errors = [p for p in problems + route_problems + template_problems if p.severity == "error"]
+    if errors:
+        raise ConfigError(errors)
+    chosen = [r for r in routes if route_name is None or r.name == route_name]
+    if not chosen:
+        names = ", ".join(r.name for r in routes)
+        raise RaqibError(f"no route named {route_name!r} in {config.path} (routes: {names})")
+    alert = sample_alert(datetime.now(UTC))
+    failed = 0
+    for route in chosen:
+        for url in route.targets:
+            outcome = await deliver_to(url, alert, renderer.with_zone(route.timing.tz))
+            label = target_label(url)
+            if outcome.ok:
+                print(f"ok    {route.name}  {label}")
+            else:
+                failed += 1
+                print(f"FAIL  {route.name}  {label}: {outcome.error or 'failed'}")
+    total = sum(len(r.targets) for r in chosen)
+    print(f"{total - failed} of {total} target(s) accepted the test alert", file=sys.stderr)
+    return EXIT_PROBLEM if failed else EXIT_OK
+
+
 def _read_text(file: str) -> str:
     if file == "-":
         return sys.stdin.read()
@@ -237,6 +276,7 @@ def cmd_status(config: Config, *, as_json: bool) -> int:
         now = datetime.now(UTC)
         feeds = store.feeds()
         outbox = store.outbox_counts(now - timedelta(hours=24))
+        failed = store.failed_deliveries()
     finally:
         store.close()
     if as_json:
@@ -257,6 +297,9 @@ def cmd_status(config: Config, *, as_json: bool) -> int:
                         for f in feeds
                     ],
                     "outbox": asdict(outbox),
+                    "failed": [
+                        {**asdict(g), "created_at": g.created_at.isoformat()} for g in failed
+                    ],
                 },
                 ensure_ascii=False,
                 indent=2,
@@ -272,8 +315,13 @@ def cmd_status(config: Config, *, as_json: bool) -> int:
         print(f"{f.name[:30]:30} {when:20} {f.items_seen:>6}  {state}")
     print(
         f"outbox: {outbox.pending} pending, {outbox.failed} failed, "
-        f"{outbox.sent_since} delivered in the last 24 h"
+        f"{outbox.sent_since} delivered in the last 24 h, {outbox.held} held for digests"
     )
+    for gone in failed:
+        print(
+            f"  failed: alert {gone.alert_id} ({gone.route}) to {gone.target_label} after "
+            f"{gone.attempts} attempt(s): {gone.error}"
+        )
     return EXIT_OK
 
 

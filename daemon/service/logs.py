@@ -62,10 +62,15 @@ def setup_logging(level: str = "info", fmt: str = "text") -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
-    # apprise logs full chat tokens at DEBUG, and its warnings repeat what alert.retry says.
-    logging.getLogger("apprise").setLevel(
-        logging.INFO if root.level <= logging.DEBUG else logging.ERROR
-    )
+    # apprise logs full chat tokens at DEBUG. Its warnings must reach apprise's own
+    # per-call capture (the reason of a failed send comes from there), but they repeat
+    # what alert.retry says, so Raqib's handler shows them only at debug level.
+    debug = root.level <= logging.DEBUG
+    logging.getLogger("apprise").setLevel(logging.INFO if debug else logging.WARNING)
+    if not debug:
+        handler.addFilter(
+            lambda r: not (r.name.startswith("apprise") and r.levelno < logging.ERROR)
+        )
     # httpx logs every request at INFO.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)

@@ -3,7 +3,8 @@
 The schedule lives in the store: each feed row has its own ``next_poll_at``. APScheduler
 (in-memory, UTC) runs only small jobs: the dispatcher, which every ``dispatch_every``
 seconds leases the feeds that are due and starts their polls under a concurrency limit,
-the outbox sender, and (with a digest route) the digest check. A feed is never polled twice at once: the in-process table of
+the outbox sender, and, for routes that can hold alerts for a digest, each digest
+schedule (a ``CronTrigger`` in the route's time zone) and a check every 30 s. A feed is never polled twice at once: the in-process table of
 running polls and the lease in the store (for other processes) both prevent it. Each poll
 runs under ``poll_deadline``.
 
@@ -285,10 +286,17 @@ class Service:
         scheduler.add_job(
             self._kick_sender, "interval", seconds=SEND_EVERY_S, id="outbox", **common
         )
-        if any(r.updates == "digest" for r in self.routes):
+        if any(r.has_digest for r in self.routes):
+            # The check every DIGEST_CHECK_S catches what the schedules miss: digests due
+            # while the daemon was down, and reports held by quiet hours when they end.
             scheduler.add_job(
                 self._digests, "interval", seconds=DIGEST_CHECK_S, id="digests", **common
             )
+        for route in self.routes:
+            if route.timing.schedule is not None:
+                scheduler.add_job(
+                    self._digests, route.timing.schedule, id=f"digest:{route.name}", **common
+                )
         scheduler.start()
         log.info("daemon.started", extra={"fields": {"owner": self.owner}})
         try:
