@@ -457,10 +457,6 @@ class Pipeline:
                 entry = _outbox_entry(route, alert)
                 decided.append(tx.insert_alert(item_id, entry, story.id, kind))
                 continue
-            if kind == "story":  # the story has its alert for this route: in the digest
-                tx.insert_alert(
-                    item_id, OutboxEntry(route.name, alert.to_json(), ()), story.id, kind
-                )
             tx.hold_update(route.name, story.id, item_id, held, alert.to_json())
             log.info(
                 "alert.held",

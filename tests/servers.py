@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import gzip
@@ -127,6 +128,7 @@ class WebhookReceiver:
 
     def __init__(self, port: int = 0) -> None:
         self.received: list[dict[str, Any]] = []
+        self.times: list[float] = []  # when each accepted POST arrived (time.time())
         self.statuses: list[int] = []
         self.attempts = 0
         self.lock = threading.Lock()
@@ -144,6 +146,7 @@ class WebhookReceiver:
                     status = owner.statuses.pop(0) if owner.statuses else 200
                     if status == 200:
                         owner.received.append(json.loads(raw.decode("utf-8")))
+                        owner.times.append(time.time())
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -165,11 +168,23 @@ class WebhookReceiver:
 
 
 class _MailSink:
+    """Keeps each message it accepts. While ``stall`` is set, a message that arrives is
+    counted in ``arrived`` but left without an answer (so not accepted) until ``stall`` is
+    cleared, and then refused with 451, as a server that fails mid-transaction does."""
+
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.arrived = 0
+        self.stall = threading.Event()
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        with self.lock:
+            self.arrived += 1
+        if self.stall.is_set():
+            while self.stall.is_set():
+                await asyncio.sleep(0.05)
+            return "451 Requested action aborted"
         msg = email.message_from_bytes(
             envelope.original_content or envelope.content, policy=email.policy.default
         )

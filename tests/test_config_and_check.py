@@ -274,8 +274,9 @@ digest_every = "2h"
         in lines
     )
     assert (
-        f'{path}: routes[0] (team).digest_every: warning: has no effect unless updates = "digest"'
-        in lines
+        f"{path}: routes[0] (team).digest_every: warning: has no effect: this route holds "
+        'nothing for a digest (see updates = "digest", mode = "digest", max_per_hour and '
+        "quiet_hours)" in lines
     )
 
 

@@ -29,8 +29,18 @@ TEMPLATE_NAMES = frozenset(
 SUBJECT_MAX = 200
 # Reports listed under "other reports" in an alert; the outlets line names them all.
 MAX_LISTED = 8
-# Ways to make an alert shorter, tried in turn: excerpt characters, reports listed.
-_SHORTER = ((EXCERPT_CHARS, MAX_LISTED), (200, MAX_LISTED), (120, 3), (60, 0), (0, 0))
+# Outlets named on the "reported by" line when an alert must be shortened.
+FEW_OUTLETS = 12
+# Ways to make an alert shorter, tried in turn: excerpt characters, reports listed,
+# outlets named (None: all).
+_SHORTER: tuple[tuple[int, int, int | None], ...] = (
+    (EXCERPT_CHARS, MAX_LISTED, None),
+    (200, MAX_LISTED, None),
+    (120, 3, None),
+    (60, 0, None),
+    (60, 0, FEW_OUTLETS),
+    (0, 0, FEW_OUTLETS),
+)
 # Room kept below a channel's limit for what the channel's own formatting adds (escapes).
 _MARGIN = 0.9
 
@@ -192,7 +202,9 @@ class Renderer:
         at = (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(self.tz)
         return f"{at:%Y-%m-%d %H:%M} {self.tz.key}"
 
-    def _context(self, alert: Alert, width: int, listed: int) -> dict[str, Any]:
+    def _context(
+        self, alert: Alert, width: int, listed: int, outlets: int | None = None
+    ) -> dict[str, Any]:
         lang = self.language if self.language != "auto" else script_of(alert.title or alert.excerpt)
         labels = LABELS[lang]
         others = [r for r in alert.reports if r.link != alert.link or r.outlet != alert.outlet]
@@ -215,6 +227,8 @@ class Renderer:
             "segments": segments(alert.excerpt, alert.marks, width),
             "others": others[:listed],
             "more": max(0, len(others) - listed),
+            "outlets": alert.outlets[:outlets] if outlets is not None else alert.outlets,
+            "more_outlets": max(0, len(alert.outlets) - outlets) if outlets is not None else 0,
             "stories": list(stories.values()),
         }
 
@@ -224,11 +238,16 @@ class Renderer:
         return text if len(text) <= SUBJECT_MAX else text[: SUBJECT_MAX - 1] + "…"
 
     def body(
-        self, alert: Alert, fmt: str = "text", width: int = EXCERPT_CHARS, listed: int = MAX_LISTED
+        self,
+        alert: Alert,
+        fmt: str = "text",
+        width: int = EXCERPT_CHARS,
+        listed: int = MAX_LISTED,
+        outlets: int | None = None,
     ) -> str:
         name = "digest" if alert.kind == "digest" else "alert"
         template = self.env.get_template(f"{name}.{_EXT[fmt]}.j2")
-        text = template.render(self._context(alert, width, listed))
+        text = template.render(self._context(alert, width, listed, outlets))
         return re.sub(r"\n{3,}", "\n\n", text).strip()
 
     # --- fitting a channel --------------------------------------------------------------
@@ -249,11 +268,11 @@ class Renderer:
         budget = max(budget, 200)
         if alert.kind == "digest":
             return self._digest_parts(alert, fmt, title, budget)
-        for width, listed in _SHORTER:
-            body = self.body(alert, fmt, width, listed)
+        for width, listed, outlets in _SHORTER:
+            body = self.body(alert, fmt, width, listed, outlets)
             if len(body) <= budget:
                 return [Message(title, body, fmt)]
-        return self._split(title, self.body(alert, "text", 0, 0), budget)
+        return self._split(title, self.body(alert, "text", 0, 0, FEW_OUTLETS), budget)
 
     def _digest_parts(self, alert: Alert, fmt: str, title: str, budget: int) -> list[Message]:
         reports = list(alert.reports)

@@ -11,6 +11,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 _QUIET_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 _CRON_FIELDS = ("second", "minute", "hour", "day", "month", "day_of_week")
+_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def zone(name: str) -> ZoneInfo:
@@ -33,11 +34,8 @@ def cron(expr: str, tz: ZoneInfo) -> CronTrigger:
         raise ValueError(f"{expr!r} is not a cron schedule (5 fields, or 6 with seconds first)")
     # crontab numbers weekdays 0-6 from Sunday; APScheduler from Monday. Names mean the same
     # in both, so numbers are translated to names.
-    fields[5] = re.sub(
-        r"\d",
-        lambda m: ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")[int(m.group())],
-        fields[5],
-    )
+    # (A number after "/" is a step, not a day.)
+    fields[5] = re.sub(r"(?<![/\d])[0-7](?!\d)", lambda m: _DAYS[int(m.group())], fields[5])
     try:
         return CronTrigger(**dict(zip(_CRON_FIELDS, fields, strict=True)), timezone=tz)
     except ValueError as exc:

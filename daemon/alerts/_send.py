@@ -157,8 +157,10 @@ class Sender:
         out: TextIO | None = None,
         send: SendFn | None = None,
         clock: Callable[[], datetime] | None = None,
+        owner: str | None = None,
     ):
         self.store = store
+        self.owner = owner
         self.targets = Targets(routes)
         self.routes = {r.name: r for r in routes}
         self.renderer = renderer or Renderer()
@@ -181,6 +183,7 @@ class Sender:
                 timedelta(seconds=SEND_TIMEOUT_S * 2),
                 ignore_backoff=ignore_backoff,
                 exclude=tried,
+                owner=self.owner,
             )
             if not claimed:
                 return sent

@@ -396,6 +396,17 @@ def _load_routes(raw: object, reader: _Reader, default_tz: str = "UTC") -> list[
         pace = _pace(route, where, reader, default_tz)
         if "digest_every" in route and "schedule" in route:
             reader.warn(f"{where}.digest_every", "has no effect: schedule sets the digest times")
+        elif "digest_every" in route and not (
+            updates == "digest"
+            or pace["mode"] == "digest"
+            or pace["max_per_hour"]
+            or pace["quiet_hours"]
+        ):
+            reader.warn(
+                f"{where}.digest_every",
+                'has no effect: this route holds nothing for a digest (see updates = "digest", '
+                'mode = "digest", max_per_hour and quiet_hours)',
+            )
         if urls:
             routes.append(
                 RouteConfig(

@@ -209,7 +209,13 @@ class Service:
             renderer=renderer,
             retry_after_s=config.retry_after_s,
             give_up_after_s=config.give_up_after_s,
+            owner=self.owner,
         )
+        released = self.store.release_leases_of_dead(
+            socket.gethostname(), os.getpid(), _alive, datetime.now(UTC)
+        )
+        if released:
+            log.warning("service.leases_released", extra={"fields": {"leases": released}})
         self._polls: dict[str, asyncio.Task[PollReport]] = {}
         self._sending: asyncio.Task[int] | None = None
         self._lease = timedelta(seconds=config.poll_deadline_s + 30)
@@ -370,6 +376,16 @@ class Service:
         except Exception as exc:
             log.error("outbox.failed", extra={"fields": {"error": str(exc)}})
             return 0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def install_signal_handlers(stop: asyncio.Event) -> None:

@@ -207,6 +207,7 @@ ADDED_COLUMNS = {
     "items": ("story_id", "copy_of", "canon_link"),
     "alerts": ("story_id", "kind"),
     "held_updates": ("reason", "payload"),
+    "deliveries": ("leased_by",),
 }
 
 deliveries = Table(
@@ -220,6 +221,7 @@ deliveries = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", UTCDateTime, nullable=False),
     Column("lease_until", UTCDateTime),
+    Column("leased_by", String(100)),  # host:pid of the sender (schema 3)
     Column("last_error", Text),
     Column("sent_at", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),

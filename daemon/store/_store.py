@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -503,15 +503,23 @@ class Store:
         return {i: sorted(entries) for i, entries in found.items()}
 
     def alerts_of(self, story_id: int) -> list[tuple[str, str, int]]:
-        """(route, kind, item id) of the alerts decided for a story, in order."""
-        a = s.alerts
+        """(route, kind, item id) of the alerts decided for a story, in order: those sent
+        as they came, then story alerts held for a digest (reports held as updates are not
+        alerts of their own: they go out in the digest)."""
+        a, h = s.alerts, s.held_updates
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(a.c.route, a.c.kind, a.c.item_id)
                 .where(a.c.story_id == story_id)
                 .order_by(a.c.id)
-            )
-            return [(r.route, r.kind or "item", r.item_id) for r in rows]
+            ).all()
+            held = conn.execute(
+                select(h.c.route, h.c.item_id)
+                .where(h.c.story_id == story_id, h.c.reason != "update")
+                .order_by(h.c.id)
+            ).all()
+        decided = [(r.route, r.kind or "item", r.item_id) for r in rows]
+        return decided + [(r.route, "story", r.item_id) for r in held]
 
     def item_keys(self) -> list[tuple[int, str, str]]:
         """(id, outlet, key) of every item, in order."""
@@ -544,6 +552,7 @@ class Store:
         *,
         ignore_backoff: bool = False,
         exclude: Collection[int] = (),
+        owner: str | None = None,
     ) -> list[Delivery]:
         """Lease pending deliveries that are due (all pending ones with ``ignore_backoff``),
         leaving out the ids in ``exclude``."""
@@ -563,7 +572,7 @@ class Store:
                 done = conn.execute(
                     update(d)
                     .where(and_(d.c.id == delivery_id, free))
-                    .values(lease_until=now + lease)
+                    .values(lease_until=now + lease, leased_by=owner)
                 )
                 if done.rowcount == 1:
                     claimed.append(delivery_id)
@@ -586,6 +595,34 @@ class Store:
             )
             return [Delivery(**r._mapping) for r in rows]
 
+    def release_leases_of_dead(
+        self, host: str, me: int, alive: Callable[[int], bool], now: datetime
+    ) -> int:
+        """Give back the leases that processes of this host, now dead, held on feeds and
+        deliveries, so that a restart after a crash resumes at once instead of waiting
+        for them to run out. A lease under this process's own pid is from an earlier
+        process (call this before leasing anything). Returns how many were released."""
+        released = 0
+        with self.engine.begin() as conn:
+            for table in (s.deliveries, s.feeds):
+                key = table.c.id if table is s.deliveries else table.c.name
+                rows = conn.execute(
+                    select(key, table.c.leased_by).where(
+                        table.c.lease_until > now, table.c.leased_by.like(f"{host}:%")
+                    )
+                ).all()
+                for row_key, owner in rows:
+                    pid = owner.rpartition(":")[2]
+                    if not pid.isdigit() or (int(pid) != me and alive(int(pid))):
+                        continue
+                    conn.execute(
+                        update(table)
+                        .where(key == row_key, table.c.leased_by == owner)
+                        .values(lease_until=None, leased_by=None)
+                    )
+                    released += 1
+        return released
+
     def mark_sent(self, delivery_id: int, now: datetime) -> None:
         self._finish(delivery_id, status="sent", sent_at=now, last_error=None)
 
@@ -603,7 +640,7 @@ class Store:
             conn.execute(
                 update(d)
                 .where(d.c.id == delivery_id)
-                .values(lease_until=None, attempts=d.c.attempts + 1, **values)
+                .values(lease_until=None, leased_by=None, attempts=d.c.attempts + 1, **values)
             )
 
     def outbox_counts(self, since: datetime) -> OutboxCounts:
@@ -785,11 +822,20 @@ class Ingest:
         )
 
     def story_alerted(self, story_id: int, route: str) -> bool:
-        a = s.alerts
+        """Whether the story has had its alert for the route: sent as it came, or held
+        for a digest (any reason but "update")."""
+        a, h = s.alerts, s.held_updates
         found = self.conn.execute(
             select(a.c.id).where(a.c.story_id == story_id, a.c.route == route, a.c.kind == "story")
         ).first()
-        return found is not None
+        if found is not None:
+            return True
+        held = self.conn.execute(
+            select(h.c.id).where(
+                h.c.story_id == story_id, h.c.route == route, h.c.reason != "update"
+            )
+        ).first()
+        return held is not None
 
     def insert_alert(
         self, item_id: int, alert: OutboxEntry, story_id: int | None = None, kind: str | None = None
