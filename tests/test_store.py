@@ -167,3 +167,51 @@ def test_bad_database_url_is_one_line_without_the_password(tmp_path: Path) -> No
     message = str(err.value)
     assert "TopSecret99" not in message
     assert "\n" not in message
+
+
+def test_leases_of_dead_senders_on_this_host_are_released_and_live_ones_kept(
+    store: Store,
+) -> None:
+    alerts = tuple(OutboxEntry("r", '{"title": "t"}', ((f"fp{i}", "json://h"),)) for i in range(3))
+    store.save_items(
+        "outlet", [NewItem(item(f"k{i}"), (), (a,)) for i, a in enumerate(alerts)], [], NOW
+    )
+    lease = timedelta(minutes=2)
+    for owner in ("host-a:100", "host-a:200", "host-b:100"):  # dead, alive, another host
+        assert len(store.claim_deliveries(NOW, 1, lease, owner=owner)) == 1
+
+    released = store.release_leases_of_dead("host-a", 300, lambda pid: pid == 200, NOW)
+
+    assert released == 1
+    (free,) = store.claim_deliveries(NOW, 10, lease, owner="host-a:300")
+    assert free.target == "fp0"
+    # Under this process's own pid, a lease is from an earlier process that had it.
+    assert store.release_leases_of_dead("host-a", 300, lambda pid: True, NOW) == 1
+
+
+def test_a_schema_2_database_gains_the_columns_of_schema_3(tmp_path: Path) -> None:
+    from sqlalchemy import inspect, text
+
+    first = Store.open(tmp_path / "data")
+    with first.engine.begin() as conn:
+        for table, column in (
+            ("held_updates", "reason"),
+            ("held_updates", "payload"),
+            ("deliveries", "leased_by"),
+        ):
+            conn.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
+        conn.execute(text("UPDATE meta SET value = '2' WHERE key = 'schema_version'"))
+    first.close()
+
+    store = Store.open(tmp_path / "data")
+    try:
+        with store.engine.connect() as conn:
+            held = {c["name"] for c in inspect(conn).get_columns("held_updates")}
+            deliveries = {c["name"] for c in inspect(conn).get_columns("deliveries")}
+            version = conn.execute(
+                text("SELECT value FROM meta WHERE key = 'schema_version'")
+            ).scalar()
+    finally:
+        store.close()
+    assert {"reason", "payload"} <= held and "leased_by" in deliveries
+    assert version == "3"
