@@ -294,3 +294,29 @@ def test_replay_names_the_file_and_line_of_a_bad_item(tmp_path: Path) -> None:
         assert done.returncode == 1
         assert done.stderr.strip().startswith(f"raqib: {items}:2: {why}"), done.stderr
         assert "Traceback" not in done.stderr
+
+
+def test_database_url_from_a_file_is_used_and_never_shown(tmp_path: Path) -> None:
+    from daemon.service.config import load_config
+
+    secret = "pw-Hidden-9f3a77c2e1"
+    (tmp_path / "db-url").write_text(
+        f"# the PostgreSQL URL\npostgresql://raqib:{secret}@db.internal/raqib\n", encoding="utf-8"
+    )
+    path = write(tmp_path, '[daemon]\ndatabase_url_file = "db-url"\n')
+    assert load_config(path).database_url == f"postgresql://raqib:{secret}@db.internal/raqib"
+
+    (tmp_path / "db-url").write_text(
+        f"postgresql://raqib:{secret}@db.internal/raqib\nsecond-line\n", encoding="utf-8"
+    )
+    two = raqib("check", "--config", str(path))
+    (tmp_path / "db-url").unlink()
+    gone = raqib("check", "--config", str(path))
+
+    assert two.returncode == 1 and gone.returncode == 1
+    assert f"{path}: daemon.database_url_file: error: the file must hold one line" in two.stdout
+    assert f"{path}: daemon.database_url_file: error: cannot read {tmp_path / 'db-url'}" in (
+        gone.stdout
+    )
+    for output in (two.stdout, two.stderr, gone.stdout, gone.stderr):
+        assert secret not in output and "second-line" not in output
