@@ -131,6 +131,7 @@ class WebhookReceiver:
         self.times: list[float] = []  # when each accepted POST arrived (time.time())
         self.statuses: list[int] = []
         self.attempts = 0
+        self.delay = 0.0  # seconds to wait before answering each POST
         self.lock = threading.Lock()
         owner = self
 
@@ -141,6 +142,7 @@ class WebhookReceiver:
             def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("Content-Length", "0"))
                 raw = self.rfile.read(length)
+                time.sleep(owner.delay)
                 with owner.lock:
                     owner.attempts += 1
                     status = owner.statuses.pop(0) if owner.statuses else 200

@@ -345,6 +345,45 @@ def test_daemon_killed_while_sending_delivers_the_alert_exactly_once_after_resta
     assert "0 pending, 0 failed, 1 delivered" in raqib("status", "--config", str(config)).stdout
 
 
+def test_two_processes_working_one_outbox_deliver_each_alert_once(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    serve(feed_server, STRIKE, AID, TALKS)
+    port = free_port()
+    config = write_config(
+        tmp_path,
+        feed_server,
+        f'[[routes]]\nname = "hook"\nnotify = ["json://127.0.0.1:{port}/hook"]\n',
+    )
+    down = raqib("run", "--once", "--config", str(config))
+    assert down.returncode == 0, down.stderr
+    assert "outbox: 3 pending" in raqib("status", "--config", str(config)).stdout
+
+    hook = WebhookReceiver(port)
+    hook.delay = 0.5  # slow answers, so that both processes are sending at once
+    hook.start()
+    try:
+        both = [
+            subprocess.Popen(
+                [sys.executable, "-m", "daemon", "run", "--once", "--config", str(config)],
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        outputs = [p.communicate(timeout=120) for p in both]
+        assert [p.returncode for p in both] == [0, 0], outputs
+        time.sleep(0.5)
+    finally:
+        hook.stop()
+    sent = [err.count("alert.sent") for _out, err in outputs]
+    assert len(hook.received) == 3 and sum(sent) == 3, sent
+    assert len({m["title"] for m in hook.received}) == 3
+    assert "0 pending, 0 failed, 3 delivered" in raqib("status", "--config", str(config)).stdout
+
+
 def test_notify_test_reports_each_target_and_never_shows_a_secret(
     tmp_path: Path, feed_server: FeedServer, smtp_server: SMTPServer, webhook: WebhookReceiver
 ) -> None:
