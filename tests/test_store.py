@@ -215,3 +215,21 @@ def test_a_schema_2_database_gains_the_columns_of_schema_3(tmp_path: Path) -> No
         store.close()
     assert {"reason", "payload"} <= held and "leased_by" in deliveries
     assert version == "3"
+
+
+def test_a_lease_taken_over_after_it_ran_out_cannot_be_renewed_by_its_first_owner(
+    store: Store,
+) -> None:
+    alert = OutboxEntry("r", '{"title": "t"}', (("fp", "json://h"),))
+    store.save_items("outlet", [NewItem(item("k"), (), (alert,))], [], NOW)
+    lease = timedelta(minutes=2)
+    (first,) = store.claim_deliveries(NOW, 10, lease, owner="a:1")
+    assert store.renew_lease(first.id, "a:1", NOW + lease)
+    later = NOW + timedelta(minutes=5)  # a:1 stalled past its lease; b:2 takes over
+    (taken,) = store.claim_deliveries(later, 10, lease, owner="b:2")
+
+    assert taken.id == first.id
+    assert not store.renew_lease(first.id, "a:1", later + lease)
+    assert store.renew_lease(first.id, "b:2", later + lease)
+    store.mark_sent(first.id, later)
+    assert not store.renew_lease(first.id, "b:2", later + lease)

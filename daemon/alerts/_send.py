@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import random
+import socket
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -21,8 +23,10 @@ from daemon.store import Delivery, Store
 log = logging.getLogger("raqib.alerts")
 
 CONSOLE = "console://"
-# How long one apprise call may take before it counts as failed.
+# How long sending one alert to one target (all its parts) may take before it counts as
+# failed. A delivery's lease is twice this, renewed just before it is sent.
 SEND_TIMEOUT_S = 60.0
+LEASE = timedelta(seconds=SEND_TIMEOUT_S * 2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +164,7 @@ class Sender:
         owner: str | None = None,
     ):
         self.store = store
-        self.owner = owner
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"
         self.targets = Targets(routes)
         self.routes = {r.name: r for r in routes}
         self.renderer = renderer or Renderer()
@@ -180,7 +184,7 @@ class Sender:
             claimed = self.store.claim_deliveries(
                 now,
                 batch,
-                timedelta(seconds=SEND_TIMEOUT_S * 2),
+                LEASE,
                 ignore_backoff=ignore_backoff,
                 exclude=tried,
                 owner=self.owner,
@@ -207,6 +211,11 @@ class Sender:
         if url is None:
             self.store.mark_failed(delivery.id, "target is no longer in the config")
             log.warning("alert.target_gone", extra={"fields": fields})
+            return False
+        # Deliveries are claimed in batches; the ones at the end of a batch wait for those
+        # before them, so each lease is renewed for its own send. If it ran out and
+        # another process took the delivery, this one leaves it alone.
+        if not self.store.renew_lease(delivery.id, self.owner, self._now() + LEASE):
             return False
         alert = Alert.from_json(delivery.payload)
         try:
@@ -248,10 +257,14 @@ async def deliver_to(
     channel = channel_of(url)
     messages = renderer.messages(alert, channel.fmt, channel.body_max, channel.title_max)
     address = threaded(url, alert) if channel.email else url
-    for message in messages:
-        outcome = await send(address, message)
-        if not outcome.ok:
-            return outcome
+    try:
+        async with asyncio.timeout(SEND_TIMEOUT_S):
+            for message in messages:
+                outcome = await send(address, message)
+                if not outcome.ok:
+                    return outcome
+    except TimeoutError:
+        return SendOutcome(False, f"no answer within {SEND_TIMEOUT_S:g} s")
     return SendOutcome(True)
 
 

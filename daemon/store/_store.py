@@ -623,6 +623,17 @@ class Store:
                     released += 1
         return released
 
+    def renew_lease(self, delivery_id: int, owner: str, until: datetime) -> bool:
+        """Extend ``owner``'s lease on a pending delivery; False if it is no longer theirs."""
+        d = s.deliveries
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                update(d)
+                .where(d.c.id == delivery_id, d.c.leased_by == owner, d.c.status == "pending")
+                .values(lease_until=until)
+            )
+        return done.rowcount == 1
+
     def mark_sent(self, delivery_id: int, now: datetime) -> None:
         self._finish(delivery_id, status="sent", sent_at=now, last_error=None)
 
