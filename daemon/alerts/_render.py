@@ -276,7 +276,10 @@ class Renderer:
 
     def _digest_parts(self, alert: Alert, fmt: str, title: str, budget: int) -> list[Message]:
         reports = list(alert.reports)
-        parts = 1
+        whole = self.body(alert, fmt)
+        if len(whole) <= budget:
+            return [Message(title, whole, fmt)]
+        parts = -(-len(whole) // budget)  # at least this many; more if reports differ in size
         while parts <= len(reports):
             size = -(-len(reports) // parts)
             chunks = [reports[i : i + size] for i in range(0, len(reports), size)]
