@@ -17,7 +17,9 @@ Rules that span fetches (the feeds package decides identity within one fetch):
   added today does not replay last month as alerts). After that, a report that adds an
   independent source sends an update alert (``updates = "each"``), is held for the
   route's digest (``"digest"``), or nothing (``"none"``). Copies and further reports of an
-  outlet already counted never alert.
+  outlet already counted never alert. An alert that a route in ``digest`` mode, its
+  hourly limit or its quiet hours hold is written to ``held_updates`` instead of the
+  outbox; a held story alert counts as the story's alert for that route.
 - Every poll ends, whatever happens, by recording its outcome and the feed's next poll:
   the interval after success or 304; after an error, the interval doubled per failure in
   a row (at most 6 h) or the server's Retry-After if longer; never again after HTTP 410.

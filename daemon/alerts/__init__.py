@@ -2,18 +2,22 @@
 
 Rules:
 
-- A route sends the hits of its watchlists (all watchlists when it names none) to its
-  targets: apprise URLs (email, chat, webhooks) or ``console://`` (standard output). With
-  no route configured, alerts go to the console.
-- An item alerts once per route, when it is first seen with hits for that route; an edit
-  of the item or a repeat of it in a later fetch never alerts again.
-- The alert is written to the outbox in the transaction that stores its item; the sender
-  then delivers it to each target separately and records each (alert, target) that got
-  through, so a restart never sends it to that target again.
+- A route takes the hits of its watchlists (all when it names none) whose entries its
+  ``kinds``, ``entries`` and ``tags`` select, and sends them to its targets: apprise URLs
+  (email, chat, webhooks, MQTT) or ``console://``. With no route, alerts go to the console.
+- Alerts are per story and route (see ``daemon.pipeline``). A route in ``digest`` mode, an
+  hourly limit reached, or quiet hours hold an alert for the route's digest instead of
+  sending it; the digest goes out at the route's cron schedule (or ``digest_every`` after
+  the oldest held report), never in quiet hours, and at once when quiet hours end.
+- The alert is written to the outbox in the transaction that decides it; the sender then
+  delivers it to each target separately, renewing the delivery's lease just before
+  sending, and records each (alert, target) that got through, so a restart or a second
+  process never sends it to that target again.
 - A failed delivery is retried with exponential backoff and jitter until ``give_up_after``
   has passed since the alert was decided; it is then marked failed and logged.
-- Text is sent as plain text (UTF-8, Arabic intact); apprise turns it into HTML for
-  targets that want HTML, escaping it on the way.
+- Each target gets the format apprise says it takes (HTML for email, Markdown for chat
+  services that take it, else the service's first format), from Jinja2 templates that
+  escape all feed text, cut to the target's size limits.
 - Target URLs never reach logs, errors or the store: they are shown masked and stored as
   fingerprints.
 """
