@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import heapq
+import functools
 import itertools
 import math
 import operator
 from array import array
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import compress
+from typing import cast
 
 from daemon.text import (
     ARABIC,
@@ -162,6 +164,7 @@ class Raw:
     people: frozenset[str]  # the entries that are people
     sketch: array  # sorted smallest shingle hashes (unsigned 32-bit)
     script: str
+    numbers: frozenset[str] = frozenset()  # the terms that begin with a digit
 
 
 def read(
@@ -178,53 +181,76 @@ def read(
     skip = frozenset(t for t in map(term, names) if t is not None)
     heads = _words(title)
     lead = _words(text[:LEAD_CHARS])
-    counts = Counter([w[1] for w in lead if w[1] is not None])
-    title_terms = dict.fromkeys(w[1] for w in heads if w[1] is not None)
-    for w in heads:
-        if w[1] is not None:
-            counts[w[1]] += TITLE_WEIGHT
+    # Column by column, in C loops: an item has a few hundred words. None stands for the
+    # words that are not counted.
+    head_terms = list(map(_TERM, heads))
+    found: Counter[str | None] = Counter(map(_TERM, lead))
+    found.update(head_terms * TITLE_WEIGHT)
+    found.pop(None, None)
     for t in skip:
-        counts.pop(t, None)
-    kinds = [w[2] for w in heads] + [w[2] for w in lead]
+        found.pop(t, None)
+    in_title = dict.fromkeys(head_terms)
+    in_title.pop(None, None)
+    kinds = list(map(_KIND, heads))
+    kinds += map(_KIND, lead)
+    numbers: set[str | None] = set()
+    if _NUMBER in kinds:
+        numbers.update(map(_NUMBER_TERM, heads), map(_NUMBER_TERM, lead))
+        numbers.discard(None)
     return Raw(
-        counts,
-        tuple(title_terms),
+        cast(Counter[str], found),
+        cast(tuple[str, ...], tuple(in_title)),
         skip,
         frozenset(entries),
         frozenset(people),
-        sketch([w[0] for w in lead or heads]),
+        sketch(list(map(_NORM, (lead or heads)[:COPY_WORDS]))),
         ARABIC if kinds.count(_ARABIC) >= kinds.count(_LATIN) else "la",
+        cast(frozenset[str], frozenset(numbers)),
     )
 
 
-def _words(text: str) -> list[tuple[str, str | None, int]]:
-    """(normalized form, term, script) of each word of ``text``, from the cache."""
+def _words(text: str) -> list[Word]:
+    """What the cache knows of each word of ``text``."""
     raws = word_runs(text)
     found = list(map(_WORDS.get, raws))
-    if None in found:
+    if not all(found):  # a word not seen yet (the cached tuples are never empty)
         return [f if f is not None else _remember(r) for f, r in zip(found, raws, strict=True)]
     return found  # type: ignore[return-value]
 
 
-# Each distinct word is read once per process: its normalized form, term and script.
-_WORDS: dict[str, tuple[str, str | None, int]] = {}
+# A word as grouping reads it: its normalized form, its term (None: not counted), its kind,
+# and its term again if that is a number (else None).
+Word = tuple[str, str | None, int, str | None]
+_NORM = operator.itemgetter(0)
+_TERM = operator.itemgetter(1)
+_KIND = operator.itemgetter(2)
+_NUMBER_TERM = operator.itemgetter(3)
+# Each distinct word is read once per process.
+_WORDS: dict[str, Word] = {}
 _WORDS_MAX = 500_000
-_OTHER, _ARABIC, _LATIN = 0, 1, 2
+# Kinds of words: not counted, Arabic, Latin, a number (counted, but in no script).
+_OTHER, _ARABIC, _LATIN, _NUMBER = 0, 1, 2, 3
 
 
-def _remember(raw: str) -> tuple[str, str | None, int]:
+def _remember(raw: str) -> Word:
     if len(_WORDS) >= _WORDS_MAX:  # forget the older half, not everything at once
         for old in list(itertools.islice(_WORDS, _WORDS_MAX // 2)):
             del _WORDS[old]
     norm = normalize_word(raw)
+    if norm == raw:
+        norm = raw  # one string object where normalizing changed nothing: most words
     t = term(norm)
-    arabic = t is not None and script_of(t) == ARABIC
-    kind = _OTHER if t is None or t[0].isdigit() else (_ARABIC if arabic else _LATIN)
-    found = _WORDS[raw] = (norm, t, kind)
+    if t is None:
+        kind = _OTHER
+    elif t[0].isdigit():
+        kind = _NUMBER
+    else:
+        kind = _ARABIC if script_of(t) == ARABIC else _LATIN
+    found = _WORDS[raw] = (norm, t, kind, t if kind == _NUMBER else None)
     return found
 
 
-def sketch(words: list[str]) -> array:
+def sketch(words: Sequence[str]) -> array:
     """Bottom-k hashes of the word 4-grams of the first ``COPY_WORDS`` words: two texts
     that are copies of each other share most of them, a rewrite almost none. (Python's
     string hash: stable within a process, which is where sketches are compared.)"""
@@ -242,19 +268,30 @@ def resemblance(a: array, b: array) -> float:
     """Estimated Jaccard resemblance of two shingle sets from their bottom-k sketches."""
     if not a or not b:
         return 0.0
+    if a == b:  # the same text: the usual copy
+        return 1.0
     k = min(len(a), len(b))
-    both = set(a).intersection(b)
-    if not both:
-        return 0.0
-    union = sorted(set(a).union(b))[:k]
-    return sum(1 for h in union if h in both) / k
+    # The share of the union's k smallest hashes that are in both. Each sketch holds a
+    # hash once, so in the two merged a shared hash comes twice, side by side.
+    shared = taken = 0
+    last = -1
+    for h in sorted(a + b):
+        if h == last:
+            shared += 1
+        elif taken == k:
+            break
+        else:
+            taken += 1
+            last = h
+    return shared / k
 
 
 class DocFreq:
     """Document frequencies learned from the stream: how many items carried each term."""
 
     def __init__(self, counts: dict[str, int] | None = None, docs: int = 0):
-        self.counts: dict[str, int] = dict(counts or {})
+        # A Counter: ``add`` counts an item's terms in one C loop.
+        self.counts: Counter[str] = Counter(counts or {})
         self.docs = docs
         # IDF values, computed once and kept until the stream has grown by 5% (exact
         # while fewer than 20 items are counted).
@@ -276,76 +313,127 @@ class DocFreq:
             found = self._idf[t] = math.log((self.docs + 1) / (self.counts.get(t, 0) + 1)) + 1.0
         return found
 
+    def idfs(self, terms: Sequence[str]) -> list[float]:
+        """``idf`` of each of ``terms``, those not computed yet in one go."""
+        cache = self.idf_cache()
+        found = list(map(cache.get, terms))
+        if all(found):  # an IDF is at least 1: only the missing ones are falsy
+            return found  # type: ignore[return-value]
+        missing = list(compress(terms, map(_IS_NONE, found)))
+        # ``idf``, one C loop per step: log((docs + 1) / (count + 1)) + 1.
+        seen = map(_ONE_PLUS_INT, map(self.counts.get, missing, _ZERO_COUNTS))
+        fractions = map(operator.truediv, itertools.repeat(self.docs + 1), seen)
+        cache.update(zip(missing, map(_ONE_PLUS, map(math.log, fractions)), strict=True))
+        return list(map(cache.__getitem__, terms))
+
     def add(self, terms: Iterable[str]) -> None:
-        counts = self.counts
-        for t in terms:
-            counts[t] = counts.get(t, 0) + 1
+        self.counts.update(terms)
         self.docs += 1
 
 
 @dataclass(slots=True)
 class Doc:
     """An item as grouping sees it: its top terms with L2-normalized TF-IDF weights
-    (parallel arrays, highest weight first), its entries with their IDF, copy sketch,
-    script and time (seconds since the epoch)."""
+    (parallel sequences, highest weight first), its entries with their IDF, copy sketch,
+    script and time (seconds since the epoch).
+
+    Items are compared through ``keys``, the hash of each term (64 bits, like the copy
+    sketches stable within a process, which is where items are compared): machine ints
+    read from one array, where the strings would each be a visit to memory elsewhere.
+    Two different terms share a hash with negligible probability. The strings
+    (``terms``) serve the new item's index lookups; the window keeps its items without
+    them (``indexed``)."""
 
     terms: tuple[str, ...]
+    keys: array  # int64: hash of each term
     weights: array  # float32
     entries: dict[str, float]
-    people: frozenset[str]
-    marks: frozenset[str]  # the rarest words of the title: what this report is about
-    names: frozenset[str]
+    # Small sets as tuples (a third of the memory): the entries that are people, the
+    # rarest words of the title (what the report is about), the words naming entries.
+    people: tuple[str, ...]
+    marks: tuple[str, ...]
+    names: tuple[str, ...]
     sketch: array
     script: str
     at: float
 
-    def mentions(self, words: frozenset[str]) -> bool:
+    def indexed(self) -> Doc:
+        """This item as the window keeps it, once its terms are in the index."""
+        return Doc(
+            (),
+            self.keys,
+            self.weights,
+            self.entries,
+            self.people,
+            self.marks,
+            self.names,
+            self.sketch,
+            self.script,
+            self.at,
+        )
+
+    def mentions(self, words: Iterable[str]) -> bool:
         """Whether any of ``words`` is among this item's terms or names."""
-        return not words.isdisjoint(self.terms) or not words.isdisjoint(self.names)
+        words = frozenset(words)
+        return not words.isdisjoint(self.names) or not frozenset(map(hash, words)).isdisjoint(
+            self.keys
+        )
 
-    def vector(self) -> dict[str, float]:
-        return dict(zip(self.terms, self.weights, strict=True))
+    def vector(self) -> dict[int, float]:
+        """The term weights by key."""
+        return dict(zip(self.keys, self.weights, strict=True))
 
-    def overlap(self, other: Doc, mine: dict[str, float] | None = None) -> tuple[float, int]:
+    def overlap(self, other: Doc, mine: dict[int, float] | None = None) -> tuple[float, int]:
         """The cosine of the two term vectors, and how many terms they share (``mine``:
         this item's ``vector()``, when it is compared with many)."""
         if mine is None:
             mine = self.vector()
-        shared = mine.keys() & other.terms
+        # This item's weight of each of the other's terms, 0 where it has none (weights
+        # are positive): one C loop, and no dict built for the other item.
+        found = list(map(mine.get, other.keys, ZEROS))
+        shared = len(found) - found.count(0.0)
         if not shared:
             return 0.0, 0
-        theirs = other.vector()
-        dot = sum(map(operator.mul, map(mine.__getitem__, shared), map(theirs.__getitem__, shared)))
-        return dot, len(shared)
+        return sum(map(operator.mul, found, other.weights)), shared
+
+
+# Arguments for C loops (``map``): the default of ``dict.get``, and ``1 + x``.
+ZEROS = itertools.repeat(0.0)
+_ZERO_COUNTS = itertools.repeat(0)
+_ONE_PLUS = functools.partial(operator.add, 1.0)
+_ONE_PLUS_INT = functools.partial(operator.add, 1)
+_FIRST, _SECOND = operator.itemgetter(0), operator.itemgetter(1)
+_IS_NONE = functools.partial(operator.is_, None)
 
 
 def weigh(raw: Raw, df: DocFreq, at: float) -> Doc:
     """TF-IDF weights (1 + log tf, smoothed IDF) of the top ``TOP_TERMS`` terms."""
-    idf = df.idf
-    terms = list(raw.counts)
-    idfs = list(map(df.idf_cache().get, terms))
-    if None in idfs:
-        idfs = [i if i is not None else idf(t) for i, t in zip(idfs, terms, strict=True)]
-    tfs = [1.0 + x for x in map(math.log, raw.counts.values())]
-    scored = list(zip(map(operator.mul, tfs, idfs), terms, strict=True))
-    for n, t in enumerate(terms):
-        if t[0].isdigit():  # numbers (casualty counts, dates) count, but never dominate
-            scored[n] = (0.5 * idfs[n], t)  # type: ignore[operator]
-    scored.sort(reverse=True)
-    top = scored[:TOP_TERMS]
-    norm = math.sqrt(sum(w * w for w, _ in top)) or 1.0
-    marks = heapq.nlargest(
-        MARKS,
-        (t for t in raw.title if not t.isdigit()),
-        key=idf,
-    )
+    counts = raw.counts
+    terms = list(counts)
+    idfs = df.idfs(terms)
+    tfs = map(_ONE_PLUS, map(math.log, counts.values()))  # 1 + log tf
+    weights = list(map(operator.mul, tfs, idfs))
+    for t in raw.numbers:
+        if t in counts:  # numbers (casualty counts, dates) count, but never dominate
+            n = terms.index(t)
+            weights[n] = 0.5 * idfs[n]
+    scored = sorted(zip(weights, terms, strict=True), reverse=True)
+    del scored[TOP_TERMS:]
+    tops = list(map(_FIRST, scored))
+    norm = math.sqrt(sum(map(operator.mul, tops, tops))) or 1.0
+    top_terms = tuple(map(_SECOND, scored))
+    # The rarest words of the title, the first ones on a tie.
+    title = [t for t in raw.title if not t.isdigit()]
+    rarity = df.idfs(title)
+    marks = sorted(range(len(title)), key=rarity.__getitem__, reverse=True)[:MARKS]
     return Doc(
-        tuple(t for _, t in top),
-        array("f", (w / norm for w, _ in top)),
-        {e: idf("@" + e) for e in raw.entries},
-        raw.people,
-        frozenset(marks),
-        raw.names,
+        top_terms,
+        array("q", list(map(hash, top_terms))),
+        array("f", [w / norm for w in tops]),
+        {e: df.idf("@" + e) for e in raw.entries},
+        tuple(raw.people),
+        tuple(title[i] for i in marks),
+        tuple(raw.names),
         raw.sketch,
         raw.script,
         at,

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import heapq
 import math
+import operator
+from array import array
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import compress, count
 from typing import Any
 
-from daemon.stories._features import Doc, DocFreq, doc_terms, read, resemblance, weigh
+from daemon.stories._features import ZEROS, Doc, DocFreq, doc_terms, read, resemblance, weigh
 
 HOUR = 3600.0
 # Terms a story's centroid keeps (it is cut to half when it grows past this).
@@ -59,6 +62,44 @@ class Rules:
 
 
 @dataclass(slots=True)
+class Centroid:
+    """The sum of a story's term weights in one script, with its squared norm: parallel
+    arrays in the order the terms came, so that the window keeps no Python object per
+    term (a dict would hold an int key and a float per term of every story)."""
+
+    keys: array = field(default_factory=lambda: array("q"))  # term keys (``Doc.keys``)
+    weights: array = field(default_factory=lambda: array("d"))
+    norm2: float = 0.0
+
+    def add(self, doc: Doc) -> None:
+        keys, weights = self.keys, self.weights
+        at = dict(zip(keys, count()))
+        total = self.norm2
+        for t, w in zip(doc.keys, doc.weights, strict=True):
+            i = at.get(t)
+            if i is None:
+                old = 0.0
+                at[t] = len(keys)
+                keys.append(t)
+                weights.append(w)
+            else:
+                old = weights[i]
+                weights[i] = old + w
+            total += 2 * old * w + w * w
+        if len(keys) > CENTROID_TERMS:  # the heaviest half, the first ones on a tie
+            kept = sorted(range(len(keys)), key=weights.__getitem__, reverse=True)
+            del kept[CENTROID_TERMS // 2 :]
+            self.keys = array("q", map(keys.__getitem__, kept))
+            self.weights = array("d", map(weights.__getitem__, kept))
+            total = sum(w * w for w in self.weights)
+        self.norm2 = total
+
+    def dot(self, vector: dict[int, float]) -> float:
+        """The dot product with a term vector (``Doc.vector()``)."""
+        return sum(map(operator.mul, map(vector.get, self.keys, ZEROS), self.weights))
+
+
+@dataclass(slots=True)
 class Story:
     """A story in the window: its items and who reported it."""
 
@@ -73,10 +114,10 @@ class Story:
     # Kept for the caller (alerts): the hits of its items, and its first reports.
     hits: list[Any] = field(default_factory=list)
     reports: list[Any] = field(default_factory=list)
-    # The sum of its items' term weights, per script, with its squared norm: what the
-    # story is about as a whole, so that it cannot drift from item to item. Kept from the
-    # second item on (most stories have one); until then ``first`` stands for it.
-    centroids: dict[str, tuple[dict[str, float], list[float]]] | None = None
+    # The sum of its items' term weights, per script: what the story is about as a
+    # whole, so that it cannot drift from item to item. Kept from the second item on
+    # (most stories have one); until then ``first`` stands for it.
+    centroids: dict[str, Centroid] | None = None
     first: Doc | None = None
 
     def absorb(self, doc: Doc) -> None:
@@ -87,31 +128,21 @@ class Story:
             self.centroids = {}
             first, self.first = self.first, None
             self.absorb(first)
-        terms, norm2 = self.centroids.setdefault(doc.script, ({}, [0.0]))
-        total = norm2[0]
-        for t, w in zip(doc.terms, doc.weights, strict=True):
-            old = terms.get(t, 0.0)
-            terms[t] = old + w
-            total += 2 * old * w + w * w
-        if len(terms) > CENTROID_TERMS:
-            kept = sorted(terms.items(), key=lambda kv: kv[1], reverse=True)[: CENTROID_TERMS // 2]
-            terms.clear()
-            terms.update(kept)
-            total = sum(w * w for _, w in kept)
-        norm2[0] = total
+        centroid = self.centroids.get(doc.script)
+        if centroid is None:
+            centroid = self.centroids[doc.script] = Centroid()
+        centroid.add(doc)
 
-    def cosine(self, doc: Doc, mine: dict[str, float] | None = None) -> float:
+    def cosine(self, doc: Doc, mine: dict[int, float] | None = None) -> float:
         """The cosine of an item's terms and the story's centroid in its script."""
         if self.centroids is None:
             if self.first is None or self.first.script != doc.script:
                 return 0.0
             return doc.overlap(self.first, mine)[0]
         found = self.centroids.get(doc.script)
-        if found is None or found[1][0] <= 0:
+        if found is None or found.norm2 <= 0:
             return 0.0
-        terms, norm2 = found
-        dot = sum(w * terms.get(t, 0.0) for t, w in zip(doc.terms, doc.weights, strict=True))
-        return dot / math.sqrt(norm2[0])
+        return found.dot(doc.vector() if mine is None else mine) / math.sqrt(found.norm2)
 
     @property
     def independent(self) -> int:
@@ -138,6 +169,31 @@ class Prepared:
     terms: list[str]
 
 
+@dataclass(slots=True)
+class _Probe:
+    """An item being placed, with what its comparisons with the candidates reuse."""
+
+    doc: Doc
+    vector: dict[int, float]  # ``doc.vector()``
+    marks: frozenset[str]
+    mark_keys: frozenset[int]  # the keys of its marks
+    names: frozenset[str]
+
+    @classmethod
+    def of(cls, doc: Doc) -> _Probe:
+        marks = frozenset(doc.marks)
+        return cls(doc, doc.vector(), marks, frozenset(map(hash, marks)), frozenset(doc.names))
+
+    def shares_marks(self, other: Doc) -> bool:
+        """Whether either item mentions the other's marks (``Doc.mentions``, both ways)."""
+        return (
+            any(map(self.vector.__contains__, map(hash, other.marks)))
+            or not self.names.isdisjoint(other.marks)
+            or not self.mark_keys.isdisjoint(other.keys)
+            or not self.marks.isdisjoint(other.names)
+        )
+
+
 class Grouper:
     """Places each item in a story of the window, incrementally; pure and in memory.
 
@@ -154,10 +210,10 @@ class Grouper:
         self._docs: dict[int, Doc] = {}  # item id -> document
         self._story_of: dict[int, int] = {}  # item id -> story id
         self._outlets: dict[int, str] = {}  # item id -> outlet
-        # term -> item ids, in arrival order. Lists, not arrays: they hold the one int
-        # object of each item id, and scanning them makes no new objects.
-        self._postings: dict[str, list[int]] = {}
-        self._by_entry: dict[str, list[int]] = {}  # entry -> item ids
+        # term -> item ids, in arrival order. Arrays of machine ints: counting a scan
+        # reads one block of memory, not an int object per item scattered in it.
+        self._postings: dict[str, array] = {}
+        self._by_entry: dict[str, array] = {}  # entry -> item ids
         self._dead = 0  # items of expired stories still in the postings
         # (last report, story id) each time a story grows: expiry pops from the front and
         # skips entries that a later report made stale.
@@ -190,14 +246,14 @@ class Grouper:
         rules = self.rules
         best = Placement(None)
         best_margin = 0.0
-        mine = doc.vector()
+        probe = _Probe.of(doc)
         for item_id in self._candidates(doc):
             other = self._docs[item_id]
             story = self.stories[self._story_of[item_id]]
             gap = doc.at - story.first_at
             late = (gap - rules.late_from_s) / (rules.late_after_s - rules.late_from_s)
             needed = rules.threshold + rules.late_penalty * min(max(late, 0.0), 1.0)
-            score, bonus, reason, cosine = self.score(doc, other, mine)
+            score, bonus, reason, cosine = self._score(probe, other)
             copy = (
                 cosine >= rules.copy_min_cosine
                 and resemblance(doc.sketch, other.sketch) >= rules.copy_resemblance
@@ -207,7 +263,7 @@ class Grouper:
             elif reason == "entries":
                 if abs(doc.at - story.first_at) > rules.cross_within_s:
                     continue
-            elif score >= needed and story.cosine(doc, mine) + bonus < needed:
+            elif score >= needed and story.cosine(doc, probe.vector) + bonus < needed:
                 continue  # like one report, unlike the story as a whole: a drift
             margin = (1.0 + score) if copy else score - needed
             if (copy or margin >= 0) and (best.story is None or margin > best_margin):
@@ -215,19 +271,20 @@ class Grouper:
                 best_margin = margin
         return best
 
-    def score(
-        self, doc: Doc, other: Doc, mine: dict[str, float] | None = None
-    ) -> tuple[float, float, str, float]:
+    def score(self, doc: Doc, other: Doc) -> tuple[float, float, str, float]:
         """How alike two items are, before time is counted: the score, the part of it that
         comes from shared entries, what it rests on ("text" or "entries"), and the cosine
-        of their words. ``mine``: ``doc.vector()``, when it is compared with many."""
+        of their words."""
+        return self._score(_Probe.of(doc), other)
+
+    def _score(self, probe: _Probe, other: Doc) -> tuple[float, float, str, float]:
         rules = self.rules
-        shared = doc.entries.keys() & other.entries.keys()
-        entries = _weighted_jaccard(doc.entries, other.entries, shared)
-        person = not doc.people.isdisjoint(shared)
+        doc = probe.doc
         if doc.script != other.script:
+            shared = doc.entries.keys() & other.entries.keys()
+            entries = _weighted_jaccard(doc.entries, other.entries, shared)
             if (
-                person
+                not shared.isdisjoint(doc.people)
                 and len(shared) >= rules.cross_min_entries
                 and entries >= rules.cross_threshold
             ):
@@ -235,18 +292,22 @@ class Grouper:
                 score = rules.threshold * entries / rules.cross_threshold
                 return score, score, "entries", 0.0
             return 0.0, 0.0, "entries", 0.0
-        cosine, shared_terms = doc.overlap(other, mine)
+        # The cosine (``Doc.overlap``), inline: this runs for every candidate.
+        found = list(map(probe.vector.get, other.keys, ZEROS))
+        shared_terms = len(found) - found.count(0.0)
+        cosine = sum(map(operator.mul, found, other.weights)) if shared_terms else 0.0
         if shared_terms < rules.min_shared_terms:
             return 0.0, 0.0, "text", cosine
-        if (
-            doc.marks
-            and other.marks
-            and not (doc.mentions(other.marks) or other.mentions(doc.marks))
-        ):
+        if doc.marks and other.marks and not probe.shares_marks(other):
             # Neither title's rarest words are in the other report: two reports built
             # alike (a congratulation to another president, a wedding of another family).
             return 0.0, 0.0, "text", cosine
-        bonus = rules.entry_weight * entries if person else 0.0
+        bonus = 0.0
+        if doc.people and other.entries:  # entries count when the two share a person
+            shared = doc.entries.keys() & other.entries.keys()
+            if not shared.isdisjoint(doc.people):
+                entries = _weighted_jaccard(doc.entries, other.entries, shared)
+                bonus = rules.entry_weight * entries
         return cosine + bonus, bonus, "text", cosine
 
     def _candidates(self, doc: Doc) -> list[int]:
@@ -254,7 +315,7 @@ class Grouper:
         that other items have (among the latest postings of each), then the latest items
         naming the same people (the way to reports in the other script)."""
         rules = self.rules
-        shared: Counter[int] = Counter()
+        scanned = array("q")
         scan = rules.scan_per_term
         # The heaviest terms that other items have: a word no item has yet costs nothing
         # and finds nothing.
@@ -264,13 +325,17 @@ class Grouper:
             posting = postings.get(t)
             if posting is None:
                 continue
-            shared.update(posting[-scan:])
+            scanned += posting[-scan:]
             used += 1
             if used == rules.query_terms:
                 break
+        shared = Counter(scanned)
         live = self._story_of
         least = rules.min_query_shared
-        found = [i for i, n in shared.items() if n >= least and i in live]
+        # Those found at least ``least`` times, in the order first found (C loops).
+        found = list(
+            filter(live.__contains__, compress(shared, map(least.__le__, shared.values())))
+        )
         if len(found) > rules.candidates:
             found.sort(key=shared.__getitem__, reverse=True)
             del found[rules.candidates :]
@@ -278,7 +343,7 @@ class Grouper:
             seen = set(found)
             people = sorted(doc.people, key=lambda e: doc.entries.get(e, 0.0), reverse=True)
             for entry in people[:2]:
-                for item_id in self._by_entry.get(entry, ())[-rules.scan_per_person :]:
+                for item_id in self._by_entry.get(entry, _NO_IDS)[-rules.scan_per_person :]:
                     if item_id not in seen and item_id in live:
                         seen.add(item_id)
                         found.append(item_id)
@@ -312,18 +377,25 @@ class Grouper:
         joined = [s for s in story.sources if outlet in s or (copied is not None and copied in s)]
         merged = {outlet}.union(*joined)
         story.sources = [s for s in story.sources if s not in joined] + [merged]
-        story.absorb(doc)
-        self._docs[item_id] = doc
+        kept = doc.indexed()  # its term strings, needed only until indexed, are let go
+        story.absorb(kept)
+        self._docs[item_id] = kept
         self._story_of[item_id] = story_id
         self._outlets[item_id] = outlet
         postings = self._postings
         for t in doc.terms:
             posting = postings.get(t)
             if posting is None:
-                posting = postings[t] = []
-            posting.append(item_id)
+                postings[t] = array("q", (item_id,))
+            else:
+                posting.append(item_id)
+        by_entry = self._by_entry
         for entry in doc.entries:
-            self._by_entry.setdefault(entry, []).append(item_id)
+            posting = by_entry.get(entry)
+            if posting is None:
+                by_entry[entry] = array("q", (item_id,))
+            else:
+                posting.append(item_id)
         if learn:
             self.df.add(prepared.terms)
         self.last_item_id = max(self.last_item_id, item_id)
@@ -354,12 +426,15 @@ class Grouper:
         live = self._story_of
         for index in (self._postings, self._by_entry):
             for key in list(index):
-                ids = [i for i in index[key] if i in live]
+                ids = array("q", filter(live.__contains__, index[key]))
                 if ids:
                     index[key] = ids
                 else:
                     del index[key]
         self._dead = 0
+
+
+_NO_IDS = array("q")  # the postings of an entry no item has
 
 
 def _weighted_jaccard(a: dict[str, float], b: dict[str, float], shared: set[str]) -> float:
