@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -116,15 +116,10 @@ class Route:
     watchlists: frozenset[str] | None = None  # None: every watchlist
     updates: str = "none"
     min_sources: int = 1
-    digest_every_s: float = 3600.0
     entries: frozenset[tuple[str, str]] | None = None
     mode: str = "instant"
     max_per_hour: int | None = None
     timing: Timing = field(default_factory=lambda: Timing(zone("UTC")))
-
-    def __post_init__(self) -> None:
-        if self.timing.schedule is None and self.timing.every_s != self.digest_every_s:
-            object.__setattr__(self, "timing", replace(self.timing, every_s=self.digest_every_s))
 
     def wants(self, hit: Hit) -> bool:
         if self.watchlists is not None and hit.watchlist not in self.watchlists:
@@ -142,24 +137,29 @@ class Route:
         )
 
 
+def excerpt_window(text: str, marks: Sequence[tuple[int, int]], width: int) -> tuple[int, int]:
+    """Where to cut about ``width`` characters of ``text`` around the first of ``marks``
+    (the start of the text when there is none): a third before it, at spaces, and never
+    through a mark that ends inside the window."""
+    first = min(marks)[0] if marks else 0
+    start = max(0, first - width // 3)
+    end = min(len(text), start + width)
+    start = max(0, min(start, end - width))
+    if start > 0 and (space := text.find(" ", start, first if marks else end)) >= 0:
+        start = space + 1
+    if end < len(text):
+        last = max((e for _s, e in marks if e <= end), default=start)
+        if (space := text.rfind(" ", max(start, last), end)) > start:
+            end = space
+    return start, end
+
+
 def cut_excerpt(
     text: str, spans: Sequence[tuple[int, int]]
 ) -> tuple[str, tuple[tuple[int, int], ...]]:
-    """Up to ``EXCERPT_CHARS`` of ``text`` around the first span, cut at spaces, and the
-    spans that fall inside it, relative to it. With no span: the start of the text."""
-    text_len = len(text)
-    first = min(spans)[0] if spans else 0
-    start = max(0, first - EXCERPT_CHARS // 3)
-    end = min(text_len, start + EXCERPT_CHARS)
-    start = max(0, min(start, end - EXCERPT_CHARS))
-    if start > 0:
-        space = text.find(" ", start, first if spans else end)
-        start = space + 1 if space >= 0 else start
-    if end < text_len:
-        space = text.rfind(
-            " ", max(start, max((e for s, e in spans if e <= end), default=start)), end
-        )
-        end = space if space > start else end
+    """Up to ``EXCERPT_CHARS`` of ``text`` around the first span, and the spans that fall
+    inside it, relative to it."""
+    start, end = excerpt_window(text, spans, EXCERPT_CHARS)
     marks = tuple(sorted((s - start, e - start) for s, e in set(spans) if s >= start and e <= end))
     return text[start:end], _disjoint(marks)
 

@@ -8,10 +8,11 @@ reach a message only when they are http(s) URLs.
 
 from __future__ import annotations
 
+import copy
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
-from daemon.alerts._alert import EXCERPT_CHARS, Alert, Report
+from daemon.alerts._alert import EXCERPT_CHARS, Alert, Report, excerpt_window
 
 FORMATS = ("text", "markdown", "html")
 _EXT = {"text": "txt", "markdown": "md", "html": "html"}
@@ -138,14 +139,7 @@ def segments(text: str, marks: Sequence[tuple[int, int]], width: int) -> list[tu
     first marked words, with "…" where it was cut."""
     if width <= 0 or not text:
         return []
-    first = marks[0][0] if marks else 0
-    start = max(0, first - width // 3)
-    end = min(len(text), start + width)
-    start = max(0, min(start, end - width))
-    if start > 0 and (space := text.find(" ", start, first if marks else end)) >= 0:
-        start = space + 1
-    if end < len(text) and (space := text.rfind(" ", start, end)) > max(start, first):
-        end = space
+    start, end = excerpt_window(text, marks, width)
     pieces: list[tuple[str, bool]] = [("…", False)] if start > 0 else []
     at = start
     for s, e in marks:
@@ -186,8 +180,9 @@ class Renderer:
         self.tz = tz or ZoneInfo("UTC")
 
     def with_zone(self, tz: ZoneInfo) -> Renderer:
-        other = object.__new__(Renderer)
-        other.env, other.language, other.tz = self.env, self.language, tz
+        """The same renderer (and templates), showing times in ``tz``."""
+        other = copy.copy(self)
+        other.tz = tz
         return other
 
     # --- pieces -------------------------------------------------------------------------
@@ -311,8 +306,6 @@ class Renderer:
 
 
 def _with_reports(alert: Alert, reports: Sequence[Report]) -> Alert:
-    from dataclasses import replace
-
     return replace(alert, reports=tuple(reports))
 
 

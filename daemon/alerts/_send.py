@@ -75,13 +75,8 @@ def channel_of(url: str) -> Channel:
         wanted = apprise.NotifyFormat.MARKDOWN
     else:
         wanted = formats[0]
-    fmt = plugin.resolve_format(wanted)
-    names = {
-        apprise.NotifyFormat.HTML: "html",
-        apprise.NotifyFormat.MARKDOWN: "markdown",
-        apprise.NotifyFormat.TEXT: "text",
-    }
-    return Channel(names.get(fmt, "text"), int(plugin.body_maxlen), int(plugin.title_maxlen), email)
+    fmt = plugin.resolve_format(wanted)  # NotifyFormat values are FORMATS names
+    return Channel(fmt.value, int(plugin.body_maxlen), int(plugin.title_maxlen), email)
 
 
 def threaded(url: str, alert: Alert) -> str:
@@ -103,18 +98,15 @@ async def send_apprise(url: str, message: Message) -> SendOutcome:
     import apprise
     from apprise.result import AppriseResultStatus
 
-    formats = {
-        "html": apprise.NotifyFormat.HTML,
-        "markdown": apprise.NotifyFormat.MARKDOWN,
-        "text": apprise.NotifyFormat.TEXT,
-    }
     ap = apprise.Apprise()
     if not ap.add(url):
         return SendOutcome(False, "apprise does not recognise this URL")
     try:
         result = await asyncio.wait_for(
             ap.async_notify(
-                title=message.title, body=message.body, body_format=formats[message.fmt]
+                title=message.title,
+                body=message.body,
+                body_format=apprise.NotifyFormat(message.fmt),
             ),
             SEND_TIMEOUT_S,
         )

@@ -18,10 +18,9 @@ from daemon.service.config import Config, load_config
 from daemon.service.logs import setup_logging
 from daemon.service.runner import (
     Service,
-    build_renderer,
-    build_routes,
     install_signal_handlers,
     load_configured_watchlists,
+    load_setup,
 )
 from daemon.watch import Hit, Matcher, risks
 
@@ -125,14 +124,11 @@ def cmd_check(path: Path) -> int:
         problems += exc.problems
     summary = ""
     if config is not None:
-        watchlists, wl_problems = load_configured_watchlists(config)
-        problems += wl_problems + risks(watchlists)
-        _routes, route_problems = build_routes(config, watchlists)
-        _renderer, template_problems = build_renderer(config)
-        problems += route_problems + template_problems
-        entries = sum(len(wl.entries) for wl in watchlists)
+        setup = load_setup(config, strict=False)
+        problems += setup.watchlist_problems + risks(setup.watchlists) + setup.route_problems
+        entries = sum(len(wl.entries) for wl in setup.watchlists)
         summary = (
-            f"{config.path}: {len(config.feeds)} feeds, {len(watchlists)} watchlists "
+            f"{config.path}: {len(config.feeds)} feeds, {len(setup.watchlists)} watchlists "
             f"({entries} entries), {len(config.routes)} routes"
         )
     for problem in problems:
@@ -164,22 +160,17 @@ async def cmd_run(config: Config, *, once: bool) -> int:
 def cmd_replay(config: Config, file: Path, *, as_json: bool, deliver: bool) -> int:
     from daemon.service.replay import format_stories, read_items, replay
 
-    watchlists, problems = load_configured_watchlists(config)
-    routes, route_problems = build_routes(config, watchlists)
-    renderer, template_problems = build_renderer(config)
-    errors = [p for p in problems + route_problems + template_problems if p.severity == "error"]
-    if errors:
-        raise ConfigError(errors)
+    setup = load_setup(config)
     items = read_items(file)
     stories = replay(
         items,
-        Matcher(watchlists),
-        routes,
+        Matcher(setup.watchlists),
+        setup.routes,
         window_s=config.story_window_s,
         deliver=deliver,
         retry_after_s=config.retry_after_s,
         give_up_after_s=config.give_up_after_s,
-        renderer=renderer,
+        renderer=setup.renderer,
     )
     if as_json:
         for story in stories:
@@ -194,21 +185,16 @@ async def cmd_notify_test(config: Config, route_name: str | None) -> int:
     target, ok or the reason it failed. 1 if any failed."""
     from daemon.alerts import deliver_to, sample_alert, target_label
 
-    watchlists, problems = load_configured_watchlists(config)
-    routes, route_problems = build_routes(config, watchlists)
-    renderer, template_problems = build_renderer(config)
-    errors = [p for p in problems + route_problems + template_problems if p.severity == "error"]
-    if errors:
-        raise ConfigError(errors)
-    chosen = [r for r in routes if route_name is None or r.name == route_name]
+    setup = load_setup(config)
+    chosen = [r for r in setup.routes if route_name is None or r.name == route_name]
     if not chosen:
-        names = ", ".join(r.name for r in routes)
+        names = ", ".join(r.name for r in setup.routes)
         raise RaqibError(f"no route named {route_name!r} in {config.path} (routes: {names})")
     alert = sample_alert(datetime.now(UTC))
     failed = 0
     for route in chosen:
         for url in route.targets:
-            outcome = await deliver_to(url, alert, renderer.with_zone(route.timing.tz))
+            outcome = await deliver_to(url, alert, setup.renderer.with_zone(route.timing.tz))
             label = target_label(url)
             if outcome.ok:
                 print(f"ok    {route.name}  {label}")

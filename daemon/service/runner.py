@@ -94,7 +94,6 @@ def build_routes(config: Config, watchlists: list[Watchlist]) -> tuple[list[Rout
                 frozenset(rc.watchlists) if rc.watchlists is not None else None,
                 rc.updates,
                 rc.min_sources,
-                rc.digest_every_s,
                 entries=selected,
                 mode=rc.mode,
                 max_per_hour=rc.max_per_hour,
@@ -165,6 +164,36 @@ def build_renderer(config: Config) -> tuple[Renderer, list[Problem]]:
 
 
 @dataclass(frozen=True, slots=True)
+class Setup:
+    """What the config's files give: watchlists, routes, the alert renderer, and the
+    problems found in the watchlists and in the routes and templates."""
+
+    watchlists: list[Watchlist]
+    routes: list[Route]
+    renderer: Renderer
+    watchlist_problems: list[Problem]
+    route_problems: list[Problem]
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self.watchlist_problems + self.route_problems
+
+
+def load_setup(config: Config, *, strict: bool = True) -> Setup:
+    """Watchlists, routes and renderer of ``config``; with ``strict``, ConfigError if any
+    of them has an error."""
+    watchlists, watchlist_problems = load_configured_watchlists(config)
+    routes, route_problems = build_routes(config, watchlists)
+    renderer, template_problems = build_renderer(config)
+    setup = Setup(
+        watchlists, routes, renderer, watchlist_problems, route_problems + template_problems
+    )
+    if strict and any(p.severity == "error" for p in setup.problems):
+        raise ConfigError([p for p in setup.problems if p.severity == "error"])
+    return setup
+
+
+@dataclass(frozen=True, slots=True)
 class OnceSummary:
     polled: int
     failed: int
@@ -177,14 +206,12 @@ class Service:
     """Everything a running Raqib holds."""
 
     def __init__(self, config: Config):
-        watchlists, problems = load_configured_watchlists(config)
-        routes, route_problems = build_routes(config, watchlists)
-        renderer, template_problems = build_renderer(config)
-        problems += route_problems + template_problems
-        if any(p.severity == "error" for p in problems):
-            raise ConfigError(problems)
-        for p in problems:
+        setup = load_setup(config, strict=False)
+        if any(p.severity == "error" for p in setup.problems):
+            raise ConfigError(setup.problems)
+        for p in setup.problems:
             log.warning("config.warning", extra={"fields": {"problem": str(p)}})
+        watchlists, routes, renderer = setup.watchlists, setup.routes, setup.renderer
         self.config = config
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
         self.store = Store.open(config.data_dir, config.database_url)
