@@ -372,13 +372,6 @@ class Doc:
             self.at,
         )
 
-    def mentions(self, words: Iterable[str]) -> bool:
-        """Whether any of ``words`` is among this item's terms or names."""
-        words = frozenset(words)
-        return not words.isdisjoint(self.names) or not frozenset(map(hash, words)).isdisjoint(
-            self.keys
-        )
-
     def vector(self) -> dict[int, float]:
         """The term weights by key."""
         return dict(zip(self.keys, self.weights, strict=True))

@@ -185,7 +185,7 @@ class _Probe:
         return cls(doc, doc.vector(), marks, frozenset(map(hash, marks)), frozenset(doc.names))
 
     def shares_marks(self, other: Doc) -> bool:
-        """Whether either item mentions the other's marks (``Doc.mentions``, both ways)."""
+        """Whether either item has the other's marks among its terms or names."""
         return (
             any(map(self.vector.__contains__, map(hash, other.marks)))
             or not self.names.isdisjoint(other.marks)
@@ -271,13 +271,10 @@ class Grouper:
                 best_margin = margin
         return best
 
-    def score(self, doc: Doc, other: Doc) -> tuple[float, float, str, float]:
-        """How alike two items are, before time is counted: the score, the part of it that
-        comes from shared entries, what it rests on ("text" or "entries"), and the cosine
-        of their words."""
-        return self._score(_Probe.of(doc), other)
-
     def _score(self, probe: _Probe, other: Doc) -> tuple[float, float, str, float]:
+        """How alike the item being placed and another are, before time is counted: the
+        score, the part of it that comes from shared entries, what it rests on ("text" or
+        "entries"), and the cosine of their words."""
         rules = self.rules
         doc = probe.doc
         if doc.script != other.script:
@@ -292,10 +289,7 @@ class Grouper:
                 score = rules.threshold * entries / rules.cross_threshold
                 return score, score, "entries", 0.0
             return 0.0, 0.0, "entries", 0.0
-        # The cosine (``Doc.overlap``), inline: this runs for every candidate.
-        found = list(map(probe.vector.get, other.keys, ZEROS))
-        shared_terms = len(found) - found.count(0.0)
-        cosine = sum(map(operator.mul, found, other.weights)) if shared_terms else 0.0
+        cosine, shared_terms = doc.overlap(other, probe.vector)
         if shared_terms < rules.min_shared_terms:
             return 0.0, 0.0, "text", cosine
         if doc.marks and other.marks and not probe.shares_marks(other):
@@ -382,20 +376,15 @@ class Grouper:
         self._docs[item_id] = kept
         self._story_of[item_id] = story_id
         self._outlets[item_id] = outlet
-        postings = self._postings
-        for t in doc.terms:
-            posting = postings.get(t)
-            if posting is None:
-                postings[t] = array("q", (item_id,))
-            else:
-                posting.append(item_id)
-        by_entry = self._by_entry
-        for entry in doc.entries:
-            posting = by_entry.get(entry)
-            if posting is None:
-                by_entry[entry] = array("q", (item_id,))
-            else:
-                posting.append(item_id)
+        index: dict[str, array]
+        keys: Iterable[str]
+        for index, keys in ((self._postings, doc.terms), (self._by_entry, doc.entries)):
+            for key in keys:
+                posting = index.get(key)
+                if posting is None:
+                    index[key] = array("q", (item_id,))
+                else:
+                    posting.append(item_id)
         if learn:
             self.df.add(prepared.terms)
         self.last_item_id = max(self.last_item_id, item_id)
