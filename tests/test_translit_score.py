@@ -1,0 +1,213 @@
+"""The learned cross-script spelling score (daemon/text/_score.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from daemon.text import normalize_word, word_runs
+from daemon.text._score import (
+    ACCEPT,
+    NO_PATH,
+    accepts,
+    arabic_form,
+    explain,
+    translit_score,
+)
+
+
+def _score(latin: str, arabic: str) -> float:
+    return translit_score(latin, arabic_form(arabic))
+
+
+# Names of the Arab world, Iran, Afghanistan, Pakistan and North Africa, and foreign names
+# as Arabic news writes them: Latin spelling, Arabic spelling.
+SAME_NAME = [
+    # Arabic given names and their usual Latin spellings
+    ("khalid", "خالد"),
+    ("khaled", "خالد"),
+    ("mohammed", "محمد"),
+    ("muhammad", "محمد"),
+    ("ahmed", "أحمد"),
+    ("hussein", "حسين"),
+    ("husayn", "حسين"),
+    ("omar", "عمر"),
+    ("umar", "عمر"),
+    ("aziz", "عزيز"),
+    ("abbas", "عباس"),
+    ("jaafar", "جعفر"),
+    ("saeed", "سعيد"),
+    ("nasser", "ناصر"),
+    ("haitham", "هيثم"),
+    ("saddam", "صدام"),
+    ("zarqawi", "زرقاوي"),
+    ("haqqani", "حقاني"),
+    ("barzani", "بارزاني"),
+    # th for ث ذ ت
+    ("othman", "عثمان"),
+    ("thuraya", "ثريا"),
+    ("thomas", "توماس"),
+    ("kadhafi", "قذافي"),
+    ("qaddafi", "قذافي"),
+    # final ى and ة (construct -at included), and the twin read for ي / ه
+    ("mustafa", "مصطفى"),
+    ("moustafa", "مصطفي"),
+    ("yahya", "يحيى"),
+    ("fatima", "فاطمة"),
+    ("hamza", "حمزة"),
+    ("madinat", "مدينة"),
+    ("jazirat", "جزيرة"),
+    ("fallujah", "فلوجة"),
+    ("falluja", "فلوجه"),
+    # places
+    ("baghdad", "بغداد"),
+    ("mosul", "موصل"),
+    ("raqqa", "رقة"),
+    ("tikrit", "تكريت"),
+    ("benghazi", "بنغازي"),
+    ("kirkuk", "كركوك"),
+    ("qamishli", "قامشلي"),
+    ("hodeidah", "حديدة"),
+    ("khartoum", "خرطوم"),
+    ("nablus", "نابلس"),
+    ("jenin", "جنين"),
+    ("sanaa", "صنعاء"),
+    ("tartus", "طرطوس"),
+    # French and Maghrebi spellings: ou, dj, ch, -ine, silent e
+    ("djamel", "جمال"),
+    ("djerba", "جربة"),
+    ("boumediene", "بومدين"),
+    ("bouteflika", "بوتفليقة"),
+    ("mouloud", "مولود"),
+    ("rachid", "رشيد"),
+    ("cherif", "شريف"),
+    ("yacine", "ياسين"),
+    ("amine", "أمين"),
+    ("ouargla", "ورقلة"),
+    ("tlemcen", "تلمسان"),
+    ("nouakchott", "نواكشوط"),
+    ("marrakech", "مراكش"),
+    # Persian, Afghan and Pakistani names with پ چ ژ گ
+    ("pahlavi", "پهلوی"),
+    ("chabahar", "چابهار"),
+    ("zhaleh", "ژاله"),
+    ("gorgan", "گرگان"),
+    ("golpayegani", "گلپایگانی"),
+    ("peshawar", "پیشاور"),
+    ("chitral", "چترال"),
+    ("parviz", "پرویز"),
+    ("kandahar", "قندهار"),
+    ("tabriz", "تبریز"),
+    ("mashhad", "مشهد"),
+    ("karzai", "کرزی"),
+]
+
+# Everyday words of Arabic news against unrelated Latin names.
+DIFFERENT = [
+    ("john", "قال"),
+    ("michael", "حكومة"),
+    ("smith", "وزير"),
+    ("peter", "رئيس"),
+    ("david", "اليوم"),
+    ("george", "جديد"),
+    ("maria", "قوات"),
+    ("paris", "عسكري"),
+    ("london", "مدينة"),
+    ("robert", "أمس"),
+    ("james", "خلال"),
+    ("sarah", "سوريا"),
+    ("william", "الحرب"),
+    ("elizabeth", "الانتخابات"),
+    ("khalid", "محمود"),
+    ("omar", "عمرو"),
+    ("baghdad", "بيروت"),
+]
+
+
+@pytest.mark.parametrize(("latin", "arabic"), SAME_NAME)
+def test_same_name_is_accepted(latin: str, arabic: str) -> None:
+    assert _score(latin, arabic) >= ACCEPT, explain(latin, arabic_form(arabic))
+    assert accepts(latin, arabic_form(arabic))
+
+
+@pytest.mark.parametrize(("latin", "arabic"), DIFFERENT)
+def test_different_words_are_not(latin: str, arabic: str) -> None:
+    assert _score(latin, arabic) < ACCEPT, explain(latin, arabic_form(arabic))
+
+
+def test_scores_grow_with_length_and_fall_for_wrong_letters() -> None:
+    assert _score("abdelaziz", "عبدالعزيز") > _score("aziz", "عزيز") > 0
+    assert _score("khalid", "خالد") > _score("khalid", "حامد")
+    assert _score("homs", "حمص") > _score("homs", "حماس")
+
+
+def test_final_twins() -> None:
+    # ى written as ي and ة as ه score like the proper letter.
+    assert _score("mustafa", "مصطفي") == pytest.approx(_score("mustafa", "مصطفى"))
+    assert _score("fatima", "فاطمه") == pytest.approx(_score("fatima", "فاطمة"))
+    # Inside a word the letters stay themselves.
+    assert arabic_form("مصطفى")[-1] == "ى"
+
+
+def test_no_alignment() -> None:
+    assert translit_score("", "محمد") == NO_PATH
+    assert translit_score("ali", "") == NO_PATH
+
+
+def test_explain_shows_the_alignment() -> None:
+    text = explain("khalid", arabic_form("خالد"))
+    assert "=خا" in text and text.endswith("]")
+    assert "=ى" in explain("mustafa", arabic_form("مصطفى"))
+    assert "(ى)" in explain("mustafa", arabic_form("مصطفي"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "مُصْطَفَى",
+        "فاطمة",
+        "أسامة",
+        "إبراهيم",
+        "مسؤول",
+        "رئيس",
+        "کابل",
+        "چابهار",
+        "پهلوی",
+        "ژاله",
+        "گرگان",
+        "ڨالمة",
+        "ځدران",
+        "ﻣﺼﻄﻔﻰ",
+        "ﺣﻤﺰﺓ",
+        "عـبـد‌الله",
+        "والقاهرة",
+        "ﻻ",
+    ],
+)
+def test_arabic_form_is_aligned_with_normalization(text: str) -> None:
+    for raw in word_runs(text):
+        form = arabic_form(raw)
+        norm = normalize_word(raw)
+        assert len(form) == len(norm)
+        kept = {"ة": "ه", "ى": "ي", "پ": "ب", "چ": "ج", "ژ": "ز", "گ": "ك", "ڤ": "ف"}
+        assert "".join(kept.get(c, c) for c in form) == norm
+
+
+def test_arabic_form_letters() -> None:
+    assert arabic_form("أُسامة") == "اسامة"
+    assert arabic_form("مسؤول") == "مسوول"
+    assert arabic_form("رئيس") == "رييس"
+    assert arabic_form("کابل") == "كابل"
+    assert arabic_form("پهلوی") == "پهلوي"
+    assert arabic_form("ﻣﺼﻄﻔﻰ") == "مصطفى"
+    assert arabic_form("ﺣﻤﺰﺓ") == "حمزة"
+    assert arabic_form("ڨالمة") == "ڨالمة"
+
+
+def test_threshold_matches_table() -> None:
+    table = json.loads(
+        (Path(__file__).resolve().parents[1] / "daemon/text/translit.json").read_text()
+    )
+    assert table["accept"] == ACCEPT
