@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,10 @@ from tests.servers import FeedServer, SMTPServer, WebhookReceiver
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
+
+# One gazetteer index for the whole run (each data directory would build its own, ~3 s),
+# inherited by the raqib processes that tests start.
+os.environ.setdefault("RAQIB_GAZETTEER_CACHE", tempfile.mkdtemp(prefix="raqib-gazetteer-"))
 
 
 @pytest.fixture

@@ -244,7 +244,9 @@ names = [{ name = "حمص", fuzzy = false }]
     assert warned("homs-city", "also a name of a/homs")
     assert not any(": homs: warning" in line for line in lines)
     assert warned("door", "only two consonants: in Latin script")
-    assert lines[-1].endswith("7 warning(s)")
+    # what a Latin-only name would fire on among everyday Arabic words, named
+    assert warned("raqqa", "everyday word(s) by spelling: الرقه")
+    assert lines[-1].endswith("9 warning(s)")
 
 
 def test_story_and_route_policy_keys_are_checked(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from daemon.service.runner import (
     load_configured_watchlists,
     load_setup,
 )
-from daemon.watch import Hit, Matcher, risks
+from daemon.watch import Entry, Hit, Matcher, Watchlist, risks
 
 log = logging.getLogger("raqib.cli")
 
@@ -58,6 +58,11 @@ def _parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="check config.toml and every watchlist")
     with_config(check)
+    check.add_argument(
+        "--explain",
+        metavar="ENTRY",
+        help="list every alias the entry (id or watchlist/id) matches with, and its source",
+    )
 
     match = sub.add_parser("match", help="show the watchlist hits in a text")
     with_config(match)
@@ -88,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "check":
+            if args.explain:
+                return cmd_explain(load_config(Path(args.config)), args.explain)
             return cmd_check(Path(args.config))
         config = load_config(Path(args.config))
         setup_logging(config.log_level, config.log_format)
@@ -140,6 +147,58 @@ def cmd_check(path: Path) -> int:
         return EXIT_PROBLEM
     print(f"ok: {summary}" + (f"; {warnings} warning(s)" if warnings else ""))
     return EXIT_OK
+
+
+def cmd_explain(config: Config, wanted: str) -> int:
+    """Print every alias an entry matches with and where it came from, and the risks
+    ``check`` reports for it."""
+    watchlists, problems = load_configured_watchlists(config)
+    chosen = [
+        (wl, e) for wl in watchlists for e in wl.entries if wanted in (e.id, f"{wl.name}/{e.id}")
+    ]
+    if not chosen:
+        raise RaqibError(
+            f"no watchlist entry {wanted!r} in {config.path} (give id or watchlist/id)"
+        )
+    for wl, entry in chosen:
+        print(explain_entry(wl, entry, problems))
+    return EXIT_OK
+
+
+def explain_entry(wl: Watchlist, entry: Entry, problems: list[Problem]) -> str:
+    """The aliases of one entry, one line each, then its warnings."""
+    matcher = Matcher([Watchlist(wl.name, wl.path, (entry,))])
+    lines = [f"{wl.name}/{entry.id} ({entry.kind})"]
+    if entry.places:
+        lines.append("  places: " + "; ".join(entry.places))
+    rows = [("alias", "words", "source", "how it is found")]
+    for alias, words, source in matcher.forms(entry):
+        shown = " + ".join(
+            ("al-" if w.article and w.script != "ar" else "") + w.literal for w in words
+        )
+        if source == "gazetteer":
+            origin, how = "gazetteer", "as written (clitics allowed)"
+        elif source == "variant":
+            origin, how = "joined/split", "as written (clitics allowed)"
+        else:
+            origin = "name"
+            ways = ["as written (clitics allowed)"]
+            if any(w.fuzzy for w in words):
+                ways.append("fuzzy")
+            if any(w.keys or (w.cross and w.particle) for w in words):
+                ways.append("cross-script (scored)")
+            how = ", ".join(ways)
+        rows.append((alias, shown, origin, how))
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    for r in rows:
+        lines.append(
+            "  " + "  ".join(c.ljust(w) for c, w in zip(r[:3], widths, strict=True)) + "  " + r[3]
+        )
+    where = f"{wl.path}: {entry.id}"
+    for problem in problems + risks([Watchlist(wl.name, wl.path, (entry,))]):
+        if problem.where.startswith(where):
+            lines.append(f"  {problem.severity}: {problem.message}")
+    return "\n".join(lines)
 
 
 async def cmd_run(config: Config, *, once: bool) -> int:
@@ -233,7 +292,7 @@ def cmd_match(config: Config, file: str, *, as_json: bool) -> int:
 def format_hits(hits: list[Hit]) -> str:
     if not hits:
         return "no hits"
-    rows = [("entry", "watchlist", "words in text", "span", "alias", "method", "score")]
+    rows = [("entry", "watchlist", "words in text", "span", "alias", "method", "score", "why")]
     for h in hits:
         rows.append(
             (
@@ -244,6 +303,7 @@ def format_hits(hits: list[Hit]) -> str:
                 h.alias,
                 h.method,
                 f"{h.score:.2f}",
+                h.reason,
             )
         )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]

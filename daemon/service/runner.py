@@ -23,6 +23,7 @@ import signal
 import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -56,9 +57,17 @@ SEND_EVERY_S = 2.0
 DIGEST_CHECK_S = 30.0
 
 
+def gazetteer_cache(config: Config) -> Path:
+    """Where the gazetteer keeps its compact index: ``gazetteer/`` in the data directory,
+    or the folder that RAQIB_GAZETTEER_CACHE names."""
+    override = os.environ.get("RAQIB_GAZETTEER_CACHE")
+    return Path(override) if override else Path(config.data_dir) / "gazetteer"
+
+
 def load_configured_watchlists(config: Config) -> tuple[list[Watchlist], list[Problem]]:
-    """The configured watchlists, and every problem in them."""
-    result = load_watchlists(list(config.watchlist_paths))
+    """The configured watchlists, place entries resolved through the gazetteer, and every
+    problem in them."""
+    result = load_watchlists(list(config.watchlist_paths), gazetteer_cache=gazetteer_cache(config))
     return result.watchlists, result.problems
 
 

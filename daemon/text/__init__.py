@@ -17,13 +17,23 @@ Each character of the original text is handled in this order:
 
 On top of the normalized words, ``text_readings`` lists how a word of running text may
 be read (proclitics و ف ب ك ل and the article ال taken off: بالتنف → article + تنف;
-kunya case forms أبي / أبا → أبو), ``name_reading`` how a watchlist name's word is read
-(article only), and ``split_joined`` finds compounds written as one word (أبوالعمرين,
-عبدالرحمن).
+also before a particle: وبن; kunya case forms أبي / أبا → أبو), ``name_reading`` how a
+watchlist name's word is read (article only), and ``split_joined`` finds compounds written
+as one word (أبوالعمرين, عبدالرحمن).
+
+Across scripts (``_translit``, ``_score``): ``arabic_form`` keeps the letters that
+normalization folds but that spell differently in Latin (ة ى پ چ ژ گ ڤ);
+``arabic_keys`` / ``latin_keys`` give consonant skeletons that find candidates;
+``translit_score`` is the learned log-odds that two words spell one name and
+``mismatches`` the vowel-structure breaks in its best alignment; ``split_glued`` and
+``split_head`` read one Latin word as two (Abdurrahman, Saifullah, Zainuddin; Talafar).
+``zipf`` and ``commonness`` say how common a word is as an ordinary word (wordfreq), and
+``everyday_name`` whether a one-word Arabic name is also an everyday word (صور, بيان).
 """
 
 from daemon.text._common import COMMON_ARABIC, COMMON_ENGLISH
-from daemon.text._fuzzy import deletions, edit_budget, fuzzy_distance
+from daemon.text._frequency import EVERYDAY, commonness, everyday_name, everyday_words, zipf
+from daemon.text._fuzzy import edit_budget, fuzzy_distance, one_letter_out
 from daemon.text._normalize import (
     ARABIC,
     LATIN,
@@ -35,13 +45,15 @@ from daemon.text._normalize import (
     word_runs,
     word_spans,
 )
+from daemon.text._score import ACCEPT, arabic_form, explain, mismatches, translit_score
 from daemon.text._translit import (
     PARTICLES,
-    Key,
     arabic_keys,
-    gaps_agree,
+    deletions,
+    is_head,
     latin_keys,
     split_glued,
+    split_head,
 )
 from daemon.text._words import (
     LATIN_ARTICLES,
@@ -54,6 +66,7 @@ from daemon.text._words import (
 )
 
 __all__ = [
+    "ACCEPT",
     "ARABIC",
     "COMMON_ARABIC",
     "COMMON_ENGLISH",
@@ -61,14 +74,21 @@ __all__ = [
     "LATIN_ARTICLES",
     "PARTICLES",
     "PURE_CLITICS",
-    "Key",
+    "EVERYDAY",
     "Reading",
     "Token",
+    "arabic_form",
+    "commonness",
     "arabic_keys",
     "deletions",
     "edit_budget",
+    "everyday_name",
+    "everyday_words",
+    "explain",
     "fuzzy_distance",
-    "gaps_agree",
+    "mismatches",
+    "is_head",
+    "one_letter_out",
     "latin_keys",
     "name_reading",
     "normalize",
@@ -76,9 +96,12 @@ __all__ = [
     "script_of",
     "split_article",
     "split_glued",
+    "split_head",
     "split_joined",
     "text_readings",
     "tokenize",
+    "translit_score",
     "word_runs",
     "word_spans",
+    "zipf",
 ]

@@ -1,9 +1,9 @@
-"""Frequent words of Arabic and English news that are never read as a name across scripts.
+"""Frequent words of Arabic and English news that grouping leaves out of an item's terms.
 
-A Latin watchlist name is found in Arabic text by its consonant skeleton; a short skeleton
-can also be the skeleton of an everyday word (Anas: ن-س, as in الناس). Words listed here
-are left to exact matching only, and ``raqib check`` warns about names that are one of them.
-Arabic words are listed normalized and without the article.
+Grouping (``daemon.stories``) compares items by their rarer words; these carry no sign of
+which event a report is about. Matching weighs how common a word is with the fuller
+word-frequency lists of ``daemon.text._frequency`` instead. Arabic words are listed
+normalized and without the article.
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ def edit_budget(letters: int) -> int:
     return 2
 
 
-def deletions(word: str) -> set[str]:
+def one_letter_out(word: str) -> set[str]:
     """The word and every spelling of it with one letter taken out."""
     return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
 
@@ -63,4 +63,4 @@ def fuzzy_distance(name: str, text: str) -> int | None:
 
 def _same_skeleton(a: str, b: str) -> bool:
     keys = arabic_keys if script_of(a) == ARABIC else latin_keys
-    return bool({k.skeleton for k in keys(a)} & {k.skeleton for k in keys(b)})
+    return bool(set(keys(a)) & set(keys(b)))

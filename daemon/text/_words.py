@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from daemon.text._frequency import FLOOR, commonness
+from daemon.text._normalize import ARABIC
+
 # Latin renderings of the Arabic article, assimilated or not, and English "the".
 LATIN_ARTICLES = frozenset(
     "al el il ul ad ed ar er as es at et az ez an en ash esh adh ath dh the".split()  # noqa: SIM905
@@ -12,6 +15,8 @@ LATIN_ARTICLES = frozenset(
 _CONJUNCTIONS = ("", "و", "ف")
 _PREPOSITIONS = ("", "ب", "ك", "ل")
 _KUNYA_FORMS = {"ابي": "ابو", "ابا": "ابو"}
+# Two-letter name particles that may follow a proclitic: وبن, لام.
+_SHORT_PARTICLES = frozenset(("بن", "ام"))
 # Words that are written joined to the following name or apart from it:
 # أبوالعمرين / أبو العمرين, عبدالرحمن / عبد الرحمن.
 _JOINING_HEADS = ("ابو", "ابي", "ابا", "عبد", "ابن", "بن", "ام", "ذو")
@@ -54,7 +59,7 @@ def text_readings(word: str, script: str) -> list[Reading]:
 
     Arabic: an optional conjunction (و ف), then an optional preposition (ب ك ل), then the
     article; ل before the article contracts to لل. A stripped reading must leave 3+ letters
-    (2+ when the article was found: الزر, بالزر). Latin: a word glued to the article
+    (2+ when the article was found: الزر, بالزر; or a particle بن, ام: وبن). Latin: a word glued to the article
     ("Albukamal") is also read without it.
     """
     if script != "ar":
@@ -75,7 +80,7 @@ def text_readings(word: str, script: str) -> list[Reading]:
                 reading = Reading(True, _kunya(rest[1:]), len(prefix))  # لل = ل + ال
             elif rest.startswith("ال") and len(rest) >= 4:
                 reading = Reading(True, _kunya(rest[2:]), len(prefix))
-            elif len(rest) >= 3:
+            elif len(rest) >= 3 or rest in _SHORT_PARTICLES:
                 reading = Reading(False, _kunya(rest), len(prefix))
             else:
                 continue
@@ -96,6 +101,6 @@ def split_joined(word: str) -> tuple[str, str] | None:
             rest = word[len(head) :]
             if rest.startswith("ال") and len(rest) >= 4:
                 return head, rest
-            if head in ("ابو", "عبد") and len(rest) >= 3:
-                return head, rest
+            if head in ("ابو", "عبد") and len(rest) >= 3 and commonness([word], ARABIC) < FLOOR:
+                return head, rest  # not ابوابها ("its doors"), an ordinary word
     return None

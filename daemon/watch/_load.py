@@ -22,9 +22,13 @@ _ENTRY_KEYS = {
     "cross_script",
     "notes",
     "tags",
+    "countries",
+    "geonames",
+    "gazetteer",
 }
 _NAME_KEYS = {"name", "fuzzy"}
-_FILE_KEYS = {"name", "description", "entries", "defaults"}
+_FILE_KEYS = {"name", "description", "entries", "defaults", "countries"}
+_COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +46,16 @@ class Entry:
     notes: str = ""
     cross_script: bool = True
     strict_names: frozenset[str] = frozenset()  # names given with fuzzy = false
+    # The gazetteer (kind place): where to look, a pinned GeoNames id, or off.
+    countries: tuple[str, ...] = ()
+    geonames: tuple[int, ...] = ()
+    gazetteer: bool = True
+    # Filled when the watchlists are resolved against the gazetteer: the names it gave,
+    # and the places they came from ("GeoNames 170063 Aleppo, SY").
+    gazetteer_names: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+    # Gazetteer names that are everyday words (صور, بيان, المدينة): used only with context.
+    gazetteer_everyday: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +70,8 @@ class Watchlist:
 class LoadResult:
     watchlists: list[Watchlist] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # How the gazetteer was opened, when an entry needed it (source, places, seconds …).
+    gazetteer: dict[str, object] | None = None
 
     @property
     def errors(self) -> list[Problem]:
@@ -156,8 +172,21 @@ def _load_entry(
         if value is None:
             return None
         lists[key] = value
+    countries = _countries(
+        raw.get("countries", defaults.get("countries", [])), f"{where}.countries", problems
+    )
+    if countries is None:
+        return None
+    geonames = raw.get("geonames", [])
+    if isinstance(geonames, int) and not isinstance(geonames, bool):
+        geonames = [geonames]
+    if not isinstance(geonames, list) or not all(
+        isinstance(g, int) and not isinstance(g, bool) and g > 0 for g in geonames
+    ):
+        problems.append(Problem(f"{where}.geonames", "must be a GeoNames id or a list of ids"))
+        return None
     flags: dict[str, bool] = {}
-    for key in ("fuzzy", "cross_script"):
+    for key in ("fuzzy", "cross_script", "gazetteer"):
         value = raw.get(key, defaults.get(key, True))
         if not isinstance(value, bool):
             problems.append(Problem(f"{where}.{key}", "must be true or false"))
@@ -174,9 +203,24 @@ def _load_entry(
         fuzzy=flags["fuzzy"],
         cross_script=flags["cross_script"],
         strict_names=strict_names,
+        countries=countries,
+        geonames=tuple(geonames),
+        gazetteer=flags["gazetteer"],
         tags=lists["tags"],
         notes=notes if isinstance(notes, str) else "",
     )
+
+
+def _countries(value: object, where: str, problems: list[Problem]) -> tuple[str, ...] | None:
+    """``countries``: ISO 3166 two-letter codes ("SY", "IQ")."""
+    codes = _string_list(value, where, problems)
+    if codes is None:
+        return None
+    bad = [c for c in codes if not _COUNTRY_RE.match(c.upper())]
+    if bad:
+        problems.append(Problem(where, f'{bad[0]!r} is not a two-letter country code (like "SY")'))
+        return None
+    return tuple(c.upper() for c in codes)
 
 
 def load_watchlist(path: Path, problems: list[Problem]) -> Watchlist | None:
@@ -193,7 +237,10 @@ def load_watchlist(path: Path, problems: list[Problem]) -> Watchlist | None:
         return None
     for key in sorted(set(raw) - _FILE_KEYS):
         problems.append(
-            Problem(f"{where}: {key}", "unknown key (known: name, description, defaults, entries)")
+            Problem(
+                f"{where}: {key}",
+                "unknown key (known: name, description, countries, defaults, entries)",
+            )
         )
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
@@ -203,6 +250,8 @@ def load_watchlist(path: Path, problems: list[Problem]) -> Watchlist | None:
     if not isinstance(defaults, dict):
         problems.append(Problem(f"{where}: defaults", "must be a table"))
         defaults = {}
+    if "countries" in raw and "countries" not in defaults:
+        defaults = {**defaults, "countries": raw["countries"]}
     raw_entries = raw.get("entries", [])
     if not isinstance(raw_entries, list):
         problems.append(Problem(f"{where}: entries", "must be an array of tables ([[entries]])"))
@@ -229,8 +278,12 @@ def load_watchlist(path: Path, problems: list[Problem]) -> Watchlist | None:
     )
 
 
-def load_watchlists(paths: list[Path]) -> LoadResult:
-    """Load every file; a bad file is reported and skipped, the others still load."""
+def load_watchlists(paths: list[Path], gazetteer_cache: Path | None = None) -> LoadResult:
+    """Load every file; a bad file is reported and skipped, the others still load.
+
+    With ``gazetteer_cache`` (a folder for the gazetteer's compact index), place entries
+    are resolved through the gazetteer (``daemon.watch._places``); without it, they are not.
+    """
     result = LoadResult()
     names: dict[str, str] = {}
     for path in paths:
@@ -246,4 +299,10 @@ def load_watchlists(paths: list[Path]) -> LoadResult:
             continue
         names[wl.name] = str(path)
         result.watchlists.append(wl)
+    if gazetteer_cache is not None:
+        from daemon.watch._places import resolve_places
+
+        result.watchlists, problems, gazetteer = resolve_places(result.watchlists, gazetteer_cache)
+        result.problems += problems
+        result.gazetteer = None if gazetteer is None else dict(gazetteer.stats)
     return result

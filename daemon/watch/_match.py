@@ -5,41 +5,72 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import cast
+from typing import NamedTuple, cast
 
 from daemon.text import (
     ARABIC,
-    COMMON_ARABIC,
-    COMMON_ENGLISH,
+    EVERYDAY,
     LATIN,
     LATIN_ARTICLES,
     PARTICLES,
     PURE_CLITICS,
-    Key,
     Reading,
+    arabic_form,
     arabic_keys,
+    commonness,
     deletions,
     fuzzy_distance,
-    gaps_agree,
+    is_head,
     latin_keys,
+    mismatches,
     name_reading,
     normalize_word,
+    one_letter_out,
     script_of,
     split_glued,
+    split_head,
     split_joined,
     text_readings,
+    translit_score,
     word_runs,
     word_spans,
+    zipf,
 )
 from daemon.watch._load import Entry, Watchlist
 
 # How many words on either side of a hit are searched for an entry's context words.
 CONTEXT_WINDOW = 4
-# Ways a word of a name can meet a word of text, from the most to the least certain.
-METHODS = ("exact", "variant", "fuzzy", "cross-script")
+# Ways a word of a name can meet a word of text, from the most to the least certain; a hit
+# through a name that the gazetteer gave the entry is reported as "gazetteer".
+METHODS = ("exact", "variant", "fuzzy", "cross-script", "gazetteer")
 EXACT, VARIANT, FUZZY, CROSS = range(4)
 # Per-word analyses kept between texts; words of news repeat, so most are found here.
 _CACHE_LIMIT = 200_000
+
+# Evidence a cross-script reading needs, as log-odds of ``translit_score`` (see the
+# ``daemon.watch`` docstring): a name of one word needs ALONE, plus PER_ZIPF for each Zipf
+# point by which the word of text is more common than RARE; with the entry's context words
+# around it, ALONE alone. A word of a name of several words, which the others confirm,
+# needs PART.
+ALONE = 7.0
+PER_ZIPF = 4.0
+RARE = 3.5
+PART = 2.0
+# What each break of the vowel structure (``daemon.text.mismatches``) takes off.
+MISMATCH = 6.0
+
+# Evidence a name particle met across scripts (أبو / Abu) adds to its name's log-odds.
+PARTICLE_EVIDENCE = 4.0
+
+
+class Meeting(NamedTuple):
+    """How a word of a name met a word of text."""
+
+    method: int
+    score: float
+    reason: str = ""
+    evidence: float = 0.0  # cross-script log-odds
+    zipf: float = 0.0  # how common the word of text is (cross-script only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +81,10 @@ class Hit:
     into the text given to the matcher). ``method`` is the least certain way one of its
     words matched: ``exact`` (the name's own words after normalization), ``variant``
     (clitics, the article, a joined or split spelling, a kunya case form), ``fuzzy`` (a
-    spelling within the edit budget) or ``cross-script`` (a name in the other script,
-    by its consonant skeleton). ``score`` is 1.0 for exact and lower for the others.
+    spelling within the edit budget), ``cross-script`` (a name in the other script, by
+    its learned spelling score) or ``gazetteer`` (an Arabic or Latin name of the place
+    that GeoNames gave the entry). ``score`` is 1.0 for exact and lower for the others;
+    ``reason`` says in words why the least certain word matched.
     """
 
     entry: str
@@ -63,6 +96,7 @@ class Hit:
     end: int
     method: str
     score: float
+    reason: str = ""
 
 
 class NameWord:
@@ -72,7 +106,9 @@ class NameWord:
         "acronym",
         "alone",
         "article",
+        "context",
         "cross",
+        "form",
         "fuzzy",
         "keys",
         "literal",
@@ -91,21 +127,24 @@ class NameWord:
         cross: bool,
         acronym: bool = False,
         alone: bool = False,
+        form: str = "",
     ):
         self.literal = literal  # the normalized word as written in the name
         self.script = script
         self.article = article  # ال, or a Latin article written before it (al-Tanf)
         self.stem = stem
-        self.particle = PARTICLES.get(stem)
+        self.form = form or stem  # the stem as the cross-script score reads it
+        self.particle = PARTICLES.get(literal) or PARTICLES.get(stem)
         self.fuzzy = fuzzy and self.particle is None
-        keys: tuple[Key, ...] = ()
+        keys: tuple[str, ...] = ()
         if cross and self.particle is None and not acronym:
-            keys = arabic_keys(stem) if script == ARABIC else latin_keys(stem)
+            keys = arabic_keys(self.form) if script == ARABIC else latin_keys(stem)
         self.keys = keys
         self.cross = bool(keys) or (cross and self.particle is not None)
-        # The whole name: across scripts, it is never read into an everyday word.
+        # The whole name: across scripts it needs the most evidence (see ALONE).
         self.alone = alone
         self.acronym = acronym
+        self.context = False  # the entry has context words: no everyday-word surcharge
 
     def key(self) -> tuple[object, ...]:
         return (
@@ -113,10 +152,12 @@ class NameWord:
             self.script,
             self.article,
             self.stem,
+            self.form,
             self.fuzzy,
-            bool(self.keys) or self.cross,
+            self.cross,
             self.acronym,
             self.alone,
+            self.context,
         )
 
     @property
@@ -133,6 +174,7 @@ class Form:
     entry: Entry
     alias: str
     anchor: int  # the word looked up in the index: the most distinctive one
+    source: str = ""  # where a name that the operator did not write came from
 
 
 class _Unit:
@@ -140,32 +182,54 @@ class _Unit:
 
     __slots__ = (
         "cap",
-        "common",
         "first",
+        "forms",
         "joined",
         "literal",
         "particle",
+        "particles",
         "readings",
         "script",
         "starts",
+        "whole",
         "within",
+        "zipf",
     )
 
-    def __init__(self, literal: str, script: str, cap: bool, joined: bool):
+    def __init__(self, literal: str, script: str, cap: bool, joined: bool, form: str = ""):
         self.literal = literal
         self.script = script
         self.cap = cap  # Latin word written with a capital letter
         self.joined = joined
         self.readings: tuple[Reading, ...] = tuple(text_readings(literal, script))
-        self.particle = PARTICLES.get(self.readings[0].stem)
-        common = COMMON_ARABIC if script == ARABIC else COMMON_ENGLISH
-        # The readings that are everyday words (بالخبر: ب + ال + خبر).
-        self.common = frozenset(r.stem for r in self.readings if r.stem in common)
+        # Each reading's stem as the cross-script score reads it (ة, ى, Persian letters).
+        form = form or literal
+        self.forms = tuple(
+            form[len(literal) - len(r.stem) :] if literal.endswith(r.stem) else r.stem
+            for r in self.readings
+        )
+        # Across scripts, a word with the article is also read whole: Latin names of
+        # foreign origin begin with al / el (Alvarez ألفاريز, Elnady النادي).
+        self.whole = (
+            (Reading(False, literal), form)
+            if script == ARABIC and self.readings[0].article
+            else None
+        )
+        self.particle = PARTICLES.get(literal) or PARTICLES.get(self.readings[0].stem)
+        # Particles after a proclitic too, for the first word of a name: وعبد, لأبي, بابن.
+        self.particles = {self.particle} | {PARTICLES.get(r.stem) for r in self.readings}
+        # How common the word is as an ordinary word, read in any way (بالخبر: ب + الخبر).
+        self.zipf = commonness(
+            [literal]
+            + [r.stem for r in self.readings[1:] if len(r.stem) >= 2]
+            + ["ال" + r.stem for r in self.readings if r.article],
+            script,
+        )
         # How the unit meets name words, by id(word): as the first word of a name (clitics
         # allowed) and within a name; and the forms whose anchor word it can be.
-        self.first: dict[int, tuple[int, float]] = {}
-        self.within: dict[int, tuple[int, float]] = {}
-        self.starts: tuple[tuple[Form, tuple[int, float]], ...] = ()
+        self.first: dict[int, Meeting] = {}
+        self.within: dict[int, Meeting] = {}
+        self.starts: tuple[tuple[Form, Meeting], ...] = ()
 
 
 @dataclass(slots=True)
@@ -192,10 +256,10 @@ class _Index:
             self.particle[word.particle].append(word)
         self.exact[word.stem].append(word)
         if word.fuzzy and len(word.stem) >= 4:
-            for variant in deletions(word.stem):
+            for variant in one_letter_out(word.stem):
                 self.fuzzy_keys[variant].add(word.stem)
-        for key in word.keys:
-            self.skeleton[(word.script, key.skeleton)].append(word)
+        for skeleton in {d for k in word.keys for d in deletions(k)}:
+            self.skeleton[(word.script, skeleton)].append(word)
         return word
 
 
@@ -204,7 +268,7 @@ def name_words(name: str, fuzzy: bool = True, cross: bool = True) -> list[NameWo
 
     Latin articles (al-, el-, ash-, "the" …) and bare Arabic clitics are not words; a Latin
     article marks the word after it as carrying the article. Joined compounds are split
-    (أبوالعمرين → أبو + العمرين, Abdulrahman → Abd + Rahman).
+    (أبوالعمرين → أبو + العمرين, Abdulrahman → Abd + Rahman, Saifullah → Saif + Allah).
     """
     words: list[NameWord] = []
     article_next = False
@@ -214,26 +278,62 @@ def name_words(name: str, fuzzy: bool = True, cross: bool = True) -> list[NameWo
         if script == ARABIC:
             if word in PURE_CLITICS:
                 continue
+            form = arabic_form(raw)
             parts = split_joined(word)
+            offset = 0
             for part in parts or (word,):
                 reading = name_reading(part, script)
-                words.append(NameWord(part, script, reading.article, reading.stem, fuzzy, cross))
+                part_form = form[offset : offset + len(part)]
+                offset += len(part)
+                stem_form = part_form[len(part) - len(reading.stem) :]
+                words.append(
+                    NameWord(
+                        part, script, reading.article, reading.stem, fuzzy, cross, form=stem_form
+                    )
+                )
             continue
         if word in LATIN_ARTICLES:
             article_next = True
             continue
-        if glued := split_glued(word):
-            words.append(NameWord(glued[0], script, False, glued[0], fuzzy, cross))
-            word, article_next = glued[1], True
         acronym = len(raw) >= 2 and raw.isupper()  # ISIS, SDF: letters, not sounds
+        if not acronym and (glued := split_glued(word)):
+            first, word, second_article = glued
+            words.append(NameWord(first, script, article_next, first, fuzzy, cross))
+            article_next = second_article
         words.append(NameWord(word, script, article_next, word, fuzzy, cross, acronym))
         article_next = False
     return words
 
 
+def name_variants(words: list[NameWord], fuzzy: bool, cross: bool) -> list[list[NameWord]]:
+    """Other ways to write a name whose first word is a place word (``is_head``): a head
+    and the next word joined (Tal Afar → Talafar, تل عفر → تلعفر), or a one-word name
+    split after its head (Talafar → Tal Afar)."""
+    if not words or words[0].acronym or words[0].particle:
+        return []
+    first = words[0]
+    arabic = first.script == ARABIC
+    if len(words) >= 2 and is_head(first.literal) and words[1].script == first.script:
+        second = words[1]
+        if arabic and second.article:
+            return []  # دير الزور is never written ديرالزور
+        joined = first.literal + second.literal
+        form = first.form + second.form if arabic else joined
+        word = NameWord(joined, first.script, first.article, joined, fuzzy, cross, form=form)
+        return [[word, *words[2:]]]
+    if len(words) == 1 and (parts := split_head(first.stem, arabic)):
+        size = len(parts[0])
+        head = NameWord(parts[0], first.script, first.article, parts[0], fuzzy, cross)
+        rest = NameWord(
+            parts[1], first.script, False, parts[1], fuzzy, cross, form=first.form[size:]
+        )
+        return [[head, rest]]
+    return []
+
+
 def cross_letters(words: Sequence[NameWord]) -> int:
     """The consonants a name offers to be told apart in the other script."""
-    return sum(len(w.keys[0].skeleton) for w in words if w.keys)
+    return sum(len(w.keys[0]) for w in words if w.keys)
 
 
 class Matcher:
@@ -241,7 +341,7 @@ class Matcher:
 
     Every alias is filed under its most distinctive word: by that word's normalized stem,
     by the keys of its one-edit spellings (when fuzzy matching is on), by its consonant
-    skeleton (for text in the other script) and, for name particles, by the particle. A
+    skeletons (for text in the other script) and, for name particles, by the particle. A
     word of text is looked up once under the same keys; what it finds is kept, so the cost
     of matching grows with the length of the text, not with the number of entries.
     """
@@ -255,23 +355,46 @@ class Matcher:
         for wl in watchlists:
             for entry in wl.entries:
                 self._add(entry)
+        # Load the word-frequency tables now, not during the first text (about a second).
+        zipf("", ARABIC), zipf("", LATIN)
 
-    def _add(self, entry: Entry) -> None:
-        key = (entry.watchlist, entry.id)
-        self.entries[key] = entry
-        index = self._index
-        for alias in entry.names:
-            fuzzy = entry.fuzzy and alias not in entry.strict_names
-            words = name_words(alias, fuzzy=fuzzy, cross=entry.cross_script)
+    def forms(self, entry: Entry) -> list[tuple[str, list[NameWord], str]]:
+        """Every way ``entry`` is written, as (alias, words, where the alias came from):
+        its names, their joined or split spellings, and the names the gazetteer gave."""
+        out: list[tuple[str, list[NameWord], str]] = []
+        given = [(n, "") for n in entry.names] + [(n, "gazetteer") for n in entry.gazetteer_names]
+        for alias, source in given:
+            fuzzy = entry.fuzzy and alias not in entry.strict_names and not source
+            # A place the gazetteer resolved is found in Arabic text by the names GeoNames
+            # gives it, not by guessing how its Latin name is spelled there. Its Arabic
+            # names are still read in English text, where only capitalised words count.
+            guessed = not entry.places or all(
+                script_of(normalize_word(w)) == ARABIC for w in word_runs(alias)
+            )
+            cross = entry.cross_script and guessed and not source
+            words = name_words(alias, fuzzy=fuzzy, cross=cross)
             if not words:
                 continue
             if len(words) > 1 and cross_letters(words) < 2:
                 # Too little left to tell the name apart across scripts.
                 words = name_words(alias, fuzzy=fuzzy, cross=False)
+            out.append((alias, words, source))
+            if entry.kind == "place":
+                for variant in name_variants(words, fuzzy, cross):
+                    out.append((alias, variant, source or "variant"))
+        return out
+
+    def _add(self, entry: Entry) -> None:
+        key = (entry.watchlist, entry.id)
+        self.entries[key] = entry
+        index = self._index
+        for alias, words, source in self.forms(entry):
             words[0].alone = len(words) == 1
+            for w in words:
+                w.context = bool(entry.context)
             words = [index.intern(w) for w in words]
             anchor = max(range(len(words)), key=lambda i: (words[i].weight, -i))
-            form = Form(tuple(words), entry, alias, anchor)
+            form = Form(tuple(words), entry, alias, anchor, source)
             index.anchored[id(words[anchor])].append(form)
         self._context[key] = [
             [index.intern(w) for w in ws]
@@ -304,20 +427,27 @@ class Matcher:
         if script == ARABIC:
             if word in PURE_CLITICS:
                 return ()
+            form = arabic_form(raw)
             parts = split_joined(word)
+            units: tuple[_Unit, ...]
             if parts:
-                units = tuple(_Unit(p, script, False, True) for p in parts)
+                size = len(parts[0])
+                units = (
+                    _Unit(parts[0], script, False, True, form[:size]),
+                    _Unit(parts[1], script, False, True, form[size:]),
+                )
             else:
-                units = (_Unit(word, script, False, False),)
+                units = (_Unit(word, script, False, False, form),)
         else:
             if word in LATIN_ARTICLES:
                 return ()
             letters = raw.lstrip("'’‘ʿʾʼʻ`´")
             # A capital letter marks a name; an all-capital word is an acronym, not a name.
-            cap = letters[:1].isupper() and not (len(letters) >= 2 and letters.isupper())
-            glued = split_glued(word)
+            acronym = len(letters) >= 2 and letters.isupper()
+            cap = letters[:1].isupper() and not acronym
+            glued = None if acronym else split_glued(word)
             units = (
-                tuple(_Unit(p, script, cap, True) for p in glued)
+                (_Unit(glued[0], script, cap, True), _Unit(glued[1], script, cap, True))
                 if glued
                 else (_Unit(word, script, cap, False),)
             )
@@ -325,29 +455,32 @@ class Matcher:
             unit.starts = self._starts(unit)
         return units
 
-    def _starts(self, unit: _Unit) -> tuple[tuple[Form, tuple[int, float]], ...]:
+    def _starts(self, unit: _Unit) -> tuple[tuple[Form, Meeting], ...]:
         """Fill in how the unit meets name words, and return the forms it may anchor."""
         index = self._index
         words: dict[int, NameWord] = {}
-        for reading in unit.readings:
+        other = LATIN if unit.script == ARABIC else ARABIC
+        pairs = list(zip(unit.readings, unit.forms, strict=True))
+        if unit.whole:
+            pairs.append(unit.whole)
+        for reading, spelled in pairs:
             stem = reading.stem
             for word in index.exact.get(stem, ()):
                 words[id(word)] = word
             if len(stem) >= 3:
-                for variant in deletions(stem):
+                for variant in one_letter_out(stem):
                     for name_stem in index.fuzzy_keys.get(variant, ()):
                         for word in index.exact.get(name_stem, ()):
                             words[id(word)] = word
             if unit.script == ARABIC or unit.cap:
-                keys = arabic_keys(stem) if unit.script == ARABIC else latin_keys(stem)
-                other = LATIN if unit.script == ARABIC else ARABIC
-                for k in keys:
-                    for word in index.skeleton.get((other, k.skeleton), ()):
+                keys = arabic_keys(spelled) if unit.script == ARABIC else latin_keys(stem)
+                for skeleton in {d for k in keys for d in deletions(k)}:
+                    for word in index.skeleton.get((other, skeleton), ()):
                         words[id(word)] = word
-        if unit.particle:
-            for word in index.particle.get(unit.particle, ()):
+        for particle in unit.particles:
+            for word in index.particle.get(particle, ()) if particle else ():
                 words[id(word)] = word
-        starts = []
+        starts: list[tuple[Form, Meeting]] = []
         for wid, word in words.items():
             got = _meet(word, unit, True)
             if got is None:
@@ -378,22 +511,23 @@ class Matcher:
         )
         units = [u for us in seq for u in us]
         positions = [i for i, us in enumerate(seq) for _ in us]
-        found: dict[tuple[str, str, int], tuple[int, int, int, Form, int, float]] = {}
+        found: dict[tuple[str, str, int], tuple[int, int, int, Form, int, float, str]] = {}
         for k in [k for k, u in enumerate(units) if u.starts]:
-            for form, (method, score) in units[k].starts:
+            for form, how in units[k].starts:
                 first = k - form.anchor
                 if first < 0 or first + len(form.words) > len(units):
                     continue
+                method, score, reason = how.method, how.score, how.reason
                 if len(form.words) > 1:
-                    got = self._phrase(form.words, units, first, skip=form.anchor)
+                    got = self._phrase(form.words, units, first, skip=form.anchor, anchor=how)
                     if got is None:
                         continue
-                    method, score = max(method, got[0]), min(score, got[1])
+                    method, score, reason = got
                 last = first + len(form.words) - 1
                 if not self._allowed(form.entry, units, first, last):
                     continue
                 key = (form.entry.watchlist, form.entry.id, positions[first])
-                cand = (positions[first], positions[last], method, form, first, score)
+                cand = (positions[first], positions[last], method, form, first, score, reason)
                 old = found.get(key)
                 if old is None or (cand[1], -cand[2], cand[5]) > (old[1], -old[2], old[5]):
                     found[key] = cand
@@ -401,10 +535,15 @@ class Matcher:
             return []
         spans = word_spans(text, {p for f in found.values() for p in f[:2]})
         hits = []
-        for start_pos, end_pos, method, form, first, score in found.values():
+        for start_pos, end_pos, method, form, first, score, reason in found.values():
             start, end = spans[start_pos][0], spans[end_pos][1]
             if method == EXACT and any(units[first + j].joined for j in range(len(form.words))):
                 method = VARIANT
+            name = METHODS[method]
+            if form.source == "gazetteer":
+                name, reason = "gazetteer", _gazetteer_reason(form)
+            elif form.source == "variant" and method == EXACT:
+                name, reason = METHODS[VARIANT], f"{form.alias} written joined or split"
             hits.append(
                 Hit(
                     entry=form.entry.id,
@@ -414,8 +553,9 @@ class Matcher:
                     surface=text[start:end],
                     start=start,
                     end=end,
-                    method=METHODS[method],
+                    method=name,
                     score=round(score, 2),
+                    reason=reason,
                 )
             )
         return _drop_contained(sorted(hits, key=lambda h: (h.start, -h.end, h.entry)))
@@ -427,18 +567,42 @@ class Matcher:
         first: int,
         skip: int = -1,
         worst: int = CROSS,
-    ) -> tuple[int, float] | None:
-        """(method, score) with which ``words`` stand at ``units[first:]``, or None."""
-        method, score = EXACT, 1.0
+        anchor: Meeting | None = None,
+    ) -> tuple[int, float, str] | None:
+        """(method, score, reason) with which ``words`` stand at ``units[first:]``, or None.
+
+        Words met across scripts must together bring the evidence a name of one word
+        would need on the rarest of their words of text (``need``): a name of two everyday
+        words (بن عبد for "Bani Ubayd") needs more than the per-word floor ``PART``."""
+        method, score, reason = EXACT, 1.0, ""
+        evidence, zipfs, crossed = 0.0, [], 0
+        context = False
         for j, word in enumerate(words):
             if j == skip:
-                continue
-            unit = units[first + j]
-            got = (unit.first if j == 0 else unit.within).get(id(word))
-            if got is None or got[0] > worst:
+                got = anchor
+            else:
+                unit = units[first + j]
+                got = (unit.first if j == 0 else unit.within).get(id(word))
+            if got is None or got.method > worst:
                 return None
-            method, score = max(method, got[0]), min(score, got[1])
-        return method, score
+            if (got.method, -got.score) > (method, -score):
+                method, score, reason = got.method, got.score, got.reason
+            if got.method == CROSS:
+                crossed += 1
+                context = context or word.context
+                if word.particle:
+                    evidence += PARTICLE_EVIDENCE
+                else:
+                    evidence += got.evidence
+                    zipfs.append(got.zipf)
+        if crossed:
+            needed = need(min(zipfs, default=0.0), context)
+            if evidence < needed:
+                return None
+            reason = (
+                f"{reason}; the name's words together: log-odds {evidence:.1f}, {needed:.1f} needed"
+            )
+        return method, score, reason
 
     def _allowed(self, entry: Entry, units: Sequence[_Unit], first: int, last: int) -> bool:
         key = (entry.watchlist, entry.id)
@@ -461,15 +625,22 @@ class Matcher:
         return False
 
 
-def _meet(word: NameWord, unit: _Unit, first: bool) -> tuple[int, float] | None:
+def _gazetteer_reason(form: Form) -> str:
+    places = ", ".join(form.entry.places) or "GeoNames"
+    return f"{form.alias} is a name of {places} in the gazetteer"
+
+
+def _meet(word: NameWord, unit: _Unit, first: bool) -> Meeting | None:
     readings = unit.readings if first else unit.readings[:1]
     if word.particle:
-        if unit.particle != word.particle:
+        if word.particle not in (unit.particles if first else (unit.particle,)):
             return None
         if unit.script != word.script:
-            return CROSS, 0.9
-        return (EXACT, 1.0) if unit.literal == word.literal else (VARIANT, 0.95)
-    best: tuple[int, float] | None = None
+            return Meeting(CROSS, 0.9, f"{word.literal} is the particle {word.particle}")
+        if unit.literal == word.literal:
+            return Meeting(EXACT, 1.0)
+        return Meeting(VARIANT, 0.95)
+    best: Meeting | None = None
     if unit.script == word.script:
         arabic = word.script == ARABIC
         for n, reading in enumerate(readings):
@@ -477,57 +648,82 @@ def _meet(word: NameWord, unit: _Unit, first: bool) -> tuple[int, float] | None:
                 continue
             if reading.stem == word.stem:
                 if n == 0 and unit.literal == word.literal:
-                    return EXACT, 1.0
-                best = (VARIANT, 0.95)
-            elif best is None and word.fuzzy and not (word.alone and reading.stem in unit.common):
+                    return Meeting(EXACT, 1.0)
+                best = Meeting(VARIANT, 0.95)
+            elif (
+                best is None
+                and word.fuzzy
+                and not (word.alone and zipf(reading.stem, unit.script) >= EVERYDAY)
+            ):
                 dist = fuzzy_distance(word.stem, reading.stem)
                 if dist is not None:
-                    best = (FUZZY, round(0.9 - dist / len(word.stem), 2))
+                    reason = f"{reading.stem} is {dist} edit(s) from {word.stem}"
+                    best = Meeting(FUZZY, round(0.9 - dist / len(word.stem), 2), reason)
         return best
     if not word.cross or (unit.script != ARABIC and not unit.cap):
         return None
-    return _cross(word, unit, readings)
+    return _cross(word, unit, first)
 
 
-def _cross(word: NameWord, unit: _Unit, readings: Sequence[Reading]) -> tuple[int, float] | None:
-    """A name word met in the other script, by consonant skeleton and vowels."""
-    strict = word.alone
-    short = min(len(k.skeleton) for k in word.keys) <= 2
-    if unit.script == ARABIC and len(readings) > 1:
-        # بالمرأة is ب + المرأة; its literal reading is not a word to read a name into.
-        if any(r.article and r.prefix for r in readings[1:]):
-            readings = readings[1:]
-        if strict and short:
-            # فرقة is not ف + رقة: a lone proclitic before a short name is read only
-            # together with the article (والرقة).
-            readings = [r for r in readings if not r.prefix or r.article]
-    for reading in readings:
-        if strict and reading.stem in unit.common:
-            continue
+def need(unit_zipf: float, context: bool = False) -> float:
+    """The log-odds a name read across scripts needs on a word of text this common (for a
+    name of several words, the rarest of them); with the entry's context words, ALONE."""
+    if context:
+        return ALONE
+    return ALONE + PER_ZIPF * max(0.0, unit_zipf - RARE)
+
+
+def _cross(word: NameWord, unit: _Unit, first: bool) -> Meeting | None:
+    """A name word met in the other script, by the learned spelling score."""
+    pairs = list(zip(unit.readings, unit.forms, strict=True))
+    if not first:
+        pairs = pairs[:1]
+    if unit.whole and word.script == LATIN and word.stem[:2] in ("al", "el"):
+        pairs.append(unit.whole)
+    if word.alone and unit.script == ARABIC and min(map(len, word.keys)) <= 2:
+        # فرقة is not ف + رقة: before a short name, a lone proclitic is read only
+        # together with the article (والرقة).
+        pairs = [(r, f) for r, f in pairs if not r.prefix or r.article]
+    best = -1e9
+    chosen = ""
+    for reading, form in pairs:
         if unit.script == ARABIC:
             if word.article and not reading.article:
                 continue  # al-Tanf is التنف, not تنف
-            arabic, latin, latin_word = arabic_keys(reading.stem), word.keys, word.stem
+            latin, arabic = word.stem, form
         else:
-            arabic, latin, latin_word = word.keys, latin_keys(reading.stem), reading.stem
-        for ka in arabic:
-            for kl in latin:
-                if gaps_agree(ka, kl, latin_word, strict):
-                    return CROSS, 0.85 if len(ka.skeleton) >= 3 else 0.75
-    return None
+            latin, arabic = reading.stem, word.form
+        score = translit_score(latin, arabic)
+        if score > best:
+            best, chosen = score, arabic if unit.script == ARABIC else latin
+    needed = need(unit.zipf, word.context) if word.alone else PART
+    if best < needed:
+        return None
+    latin, arabic = (word.stem, chosen) if unit.script == ARABIC else (chosen, word.form)
+    broken = mismatches(latin, arabic)
+    best -= MISMATCH * len(broken)
+    if best < needed:
+        return None
+    common = f"; the word is common (Zipf {unit.zipf:.1f})" if unit.zipf > RARE else ""
+    name = word.literal if word.script == LATIN else word.form
+    reason = f"{name} ~ {chosen}: log-odds {best:.1f}, {needed:.1f} needed{common}"
+    if broken:
+        reason += f" ({'; '.join(broken)})"
+    # Scores: 0.5 just at the line, towards 0.9 with ample evidence.
+    score = round(0.5 + 0.4 * (1 - 2.0 ** (-(best - needed) / 4)), 2)
+    return Meeting(CROSS, score, reason, best, unit.zipf)
 
 
 def _drop_contained(hits: list[Hit]) -> list[Hit]:
-    """Of an entry's overlapping hits, keep the longest (تنظيم الدولة inside تنظيم الدولة الإسلامية)."""
+    """Of an entry's overlapping hits, keep the longest (تنظيم الدولة inside تنظيم الدولة
+    الإسلامية). Hits come sorted by start, longest first, so a hit is inside a kept one
+    only if it is inside the one of its entry that reaches furthest."""
     kept: list[Hit] = []
+    reach: dict[tuple[str, str], int] = {}
     for hit in hits:
-        if any(
-            k.entry == hit.entry
-            and k.watchlist == hit.watchlist
-            and k.start <= hit.start
-            and hit.end <= k.end
-            for k in kept
-        ):
+        key = (hit.watchlist, hit.entry)
+        if reach.get(key, -1) >= hit.end:
             continue
         kept.append(hit)
+        reach[key] = max(reach.get(key, -1), hit.end)
     return kept

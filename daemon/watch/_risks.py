@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from daemon.errors import Problem
-from daemon.text import ARABIC, COMMON_ARABIC, COMMON_ENGLISH
+from daemon.text import ARABIC, EVERYDAY, LATIN, everyday_name, everyday_words, zipf
 from daemon.watch._load import Watchlist
-from daemon.watch._match import cross_letters, name_words
+from daemon.watch._match import Matcher, cross_letters, name_words
+
+# How many of the everyday words an entry matches are named in its warning.
+_SHOWN = 6
 
 
 def risks(watchlists: Iterable[Watchlist]) -> list[Problem]:
@@ -15,6 +18,9 @@ def risks(watchlists: Iterable[Watchlist]) -> list[Problem]:
 
     * a name of one word of one or two letters without ``context``;
     * a name that is an everyday word (الباب, "the door") without ``context``;
+    * an entry that matches everyday words of the other script, or spellings of everyday
+      words of its own (the matcher is run over every word of the frequency list with a
+      Zipf of ``EVERYDAY`` or more), named with how common each is;
     * the same name in two entries (after normalization);
     * names in one script only that are too short to be found in the other script (one
       consonant, or an acronym), or short enough (two consonants) to be read into
@@ -41,7 +47,6 @@ def risks(watchlists: Iterable[Watchlist]) -> list[Problem]:
                     )
                 if len(words) == 1 and not entry.context:
                     word = words[0]
-                    common = COMMON_ARABIC if word.script == ARABIC else COMMON_ENGLISH
                     if len(word.literal) <= 2 and not word.acronym:
                         problems.append(
                             Problem(
@@ -51,7 +56,7 @@ def risks(watchlists: Iterable[Watchlist]) -> list[Problem]:
                                 "warning",
                             )
                         )
-                    elif word.stem in common or word.literal in common:
+                    elif _everyday(word.literal, word.script):
                         problems.append(
                             Problem(
                                 where,
@@ -84,4 +89,47 @@ def risks(watchlists: Iterable[Watchlist]) -> list[Problem]:
                             "warning",
                         )
                     )
+    problems += _everyday_hits(watchlists)
+    return problems
+
+
+def _everyday(word: str, script: str) -> bool:
+    """An Arabic word that is an everyday word, not a name (``everyday_name``: الباب, not
+    حمص), or an English word at least as common as ``EVERYDAY``."""
+    if script == ARABIC:
+        return everyday_name(word) is not None
+    return zipf(word, script) >= EVERYDAY
+
+
+def _everyday_hits(watchlists: Iterable[Watchlist]) -> list[Problem]:
+    """Warnings for entries that the matcher finds in everyday words, other than their own
+    names: what the entry would fire on in ordinary text."""
+    watchlists = list(watchlists)
+    matcher = Matcher(watchlists)
+    found: dict[tuple[str, str], dict[str, float]] = {}
+    for script in (ARABIC, LATIN):
+        for word, z in everyday_words(script):
+            # Latin names are read into Arabic words, Arabic names into capitalised words.
+            text = word.capitalize() if script == LATIN else word
+            for hit in matcher.match(text):
+                if hit.method in ("cross-script", "fuzzy"):
+                    found.setdefault((hit.watchlist, hit.entry), {})[word] = z
+    problems = []
+    for wl in watchlists:
+        for entry in wl.entries:
+            words = found.get((wl.name, entry.id))
+            if not words:
+                continue
+            ranked = sorted(words.items(), key=lambda kv: -kv[1])
+            shown = ", ".join(f"{w} ({z:.1f})" for w, z in ranked[:_SHOWN])
+            more = f" and {len(ranked) - _SHOWN} more" if len(ranked) > _SHOWN else ""
+            problems.append(
+                Problem(
+                    f"{wl.path}: {entry.id}",
+                    f"matches {len(ranked)} everyday word(s) by spelling: {shown}{more} "
+                    "(Zipf frequency); add context words, a name in the other script, or "
+                    "cross_script = false",
+                    "warning",
+                )
+            )
     return problems

@@ -1,0 +1,171 @@
+"""Resolving place entries through the gazetteer: the names GeoNames gives them.
+
+An entry of kind ``place`` whose names are all in one script is looked up in the
+gazetteer (``daemon.watch._gazetteer``) by each of its names, within its ``countries`` when
+it gives them. The names of the other script of every place found become the entry's
+``gazetteer_names`` (of the most populous place when a name finds several): "Aleppo" gains حلب, دير الزور gains "Deir ez-Zor", "Dayr az Zawr" …
+An entry can pin its places with ``geonames = ID`` (or a list), or switch this off with
+``gazetteer = false``. ``raqib check`` reports a name that finds several different places
+(with each candidate), a pinned id the gazetteer does not hold, and a place name that finds
+nothing (it is then found by its spelling alone).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from daemon.errors import Problem
+from daemon.text import (
+    ARABIC,
+    EVERYDAY,
+    LATIN,
+    everyday_name,
+    is_head,
+    normalize_word,
+    script_of,
+    word_runs,
+    zipf,
+)
+from daemon.watch._gazetteer import Gazetteer, Place, name_key
+from daemon.watch._load import Entry, Watchlist
+
+
+def _scripts(names: tuple[str, ...]) -> set[str]:
+    return {script_of(w) for n in names for w in word_runs(n) if w[:1].isalpha()}
+
+
+def wants_gazetteer(entry: Entry) -> bool:
+    """Whether the gazetteer gives ``entry`` names: a place, not switched off, and either
+    pinned or named in one script only."""
+    if entry.kind != "place" or not entry.gazetteer:
+        return False
+    return bool(entry.geonames) or len(_scripts(entry.names)) == 1
+
+
+def _everyday(name: str) -> bool:
+    """A Latin name of one word that is an everyday English word or only a place word
+    (Ras, Ain, Madinat …): not given as an alias (GeoNames lists many renderings of a
+    place, in many languages)."""
+    words = [normalize_word(w) for w in word_runs(name)]
+    if len(words) != 1 or script_of(words[0]) != LATIN:
+        return False
+    return zipf(words[0], LATIN) >= EVERYDAY or is_head(words[0])
+
+
+def label(place: Place) -> str:
+    return f"GeoNames {place.geonameid} {place.name}, {place.country}"
+
+
+def resolve_places(
+    watchlists: list[Watchlist], cache_dir: Path | None
+) -> tuple[list[Watchlist], list[Problem], Gazetteer | None]:
+    """The watchlists with gazetteer names filled in, the problems found, and the gazetteer
+    (None when no entry needed one, so nothing was loaded)."""
+    wanting = [e for wl in watchlists for e in wl.entries if wants_gazetteer(e)]
+    if not wanting:
+        return watchlists, [], None
+    countries: set[str] | None = set()
+    for entry in wanting:
+        if not entry.countries:
+            countries = None
+            break
+        assert countries is not None
+        countries |= set(entry.countries)
+    gazetteer = Gazetteer.open(cache_dir, countries)
+    problems: list[Problem] = []
+    out = []
+    for wl in watchlists:
+        entries = []
+        for entry in wl.entries:
+            if wants_gazetteer(entry):
+                entry = _resolve(entry, gazetteer, f"{wl.path}: {entry.id}", problems)
+            entries.append(entry)
+        out.append(dataclasses.replace(wl, entries=tuple(entries)))
+    return out, problems, gazetteer
+
+
+def _resolve(entry: Entry, gazetteer: Gazetteer, where: str, problems: list[Problem]) -> Entry:
+    places: dict[int, Place] = {}
+    if entry.geonames:
+        for gid in entry.geonames:
+            place = gazetteer.place(gid)
+            if place is None:
+                problems.append(
+                    Problem(
+                        f"{where}.geonames",
+                        f"{gid} is not a place with an Arabic name in the gazetteer"
+                        + (f" (countries {', '.join(entry.countries)})" if entry.countries else ""),
+                    )
+                )
+            else:
+                places[gid] = place
+    else:
+        for name in entry.names:
+            key = name_key(name)
+            # A place whose own name this is comes before one that lists it among others.
+            found = sorted(
+                gazetteer.resolve(name, entry.countries or None),
+                key=lambda p: (name_key(p.name) != key, -p.population),
+            )
+            if len(found) > 1:
+                candidates = "; ".join(
+                    f"{p.geonameid} {p.name} ({p.country}, population {p.population:,}, "
+                    f"{' / '.join(p.arabic[:2])})"
+                    for p in found[:6]
+                )
+                problems.append(
+                    Problem(
+                        where,
+                        f"place {name!r} is {len(found)} places in the gazetteer: {candidates}; "
+                        f"the most populous ({found[0].geonameid}) is used: pin another with "
+                        "geonames = ID or narrow it with countries = [...]",
+                        "warning",
+                    )
+                )
+            if found:  # the most populous, unless pinned or narrowed
+                places.setdefault(found[0].geonameid, found[0])
+        if not places:
+            problems.append(
+                Problem(
+                    where,
+                    f"place {entry.names[0]!r} is not in the gazetteer"
+                    + (f" (countries {', '.join(entry.countries)})" if entry.countries else "")
+                    + ": it is found by its spelling only; add its names in the other script "
+                    "or pin it with geonames = ID",
+                    "warning",
+                )
+            )
+            return entry
+    have = _scripts(entry.names)
+    own = set(entry.names)
+    names: list[str] = []
+    for place in places.values():
+        if LATIN in have or not have:
+            names += place.arabic
+        if ARABIC in have or not have:
+            names += place.latin
+    unique = tuple(dict.fromkeys(n for n in names if n not in own and not _everyday(n)))
+    everyday = tuple(n for n in unique if _everyday_arabic(n) is not None)
+    if everyday and not entry.context:
+        problems.append(
+            Problem(
+                where,
+                "gazetteer name(s) "
+                + ", ".join(f"{n} (Zipf {_everyday_arabic(n):.1f})" for n in everyday)
+                + " are everyday words and are not used: add context words to use them",
+                "warning",
+            )
+        )
+        unique = tuple(n for n in unique if n not in everyday)
+    return dataclasses.replace(
+        entry,
+        gazetteer_names=unique,
+        places=tuple(label(p) for p in places.values()),
+        gazetteer_everyday=everyday if not entry.context else (),
+    )
+
+
+def _everyday_arabic(name: str) -> float | None:
+    words = [normalize_word(w) for w in word_runs(name)]
+    return everyday_name(words[0]) if len(words) == 1 else None
