@@ -32,7 +32,15 @@ normalization folds but that spell differently in Latin (ة ى پ چ ژ گ ڤ);
 """
 
 from daemon.text._common import COMMON_ARABIC, COMMON_ENGLISH
-from daemon.text._frequency import EVERYDAY, commonness, everyday_name, everyday_words, zipf
+from daemon.text._frequency import (
+    EVERYDAY,
+    OFTEN_A_WORD,
+    PROMINENT,
+    commonness,
+    everyday_name,
+    everyday_words,
+    zipf,
+)
 from daemon.text._fuzzy import edit_budget, fuzzy_distance, one_letter_out
 from daemon.text._normalize import (
     ARABIC,
@@ -75,6 +83,8 @@ __all__ = [
     "PARTICLES",
     "PURE_CLITICS",
     "EVERYDAY",
+    "OFTEN_A_WORD",
+    "PROMINENT",
     "Reading",
     "Token",
     "arabic_form",

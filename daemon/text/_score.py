@@ -330,7 +330,7 @@ _QUALITY = {"ا": "ae", "و": "ouw", "ي": "iey", "ى": "aiey"}
 
 
 @lru_cache(maxsize=65536)
-def mismatches(latin: str, arabic: str) -> tuple[str, ...]:
+def mismatches(latin: str, arabic: str, quality: bool = True) -> tuple[str, ...]:
     """Where the best alignment breaks how Arabic names are written in Latin letters; each
     is strong evidence that the two are different words, however well the consonants fit:
 
@@ -340,7 +340,13 @@ def mismatches(latin: str, arabic: str) -> tuple[str, ...]:
       not Ahmadi), or ends in a, i, o, u or y where Arabic ends in a consonant (عقب is not
       Aqaba);
     * a long vowel spelled with a Latin vowel of another quality: ا as a or e, و as o, u or
-      w, ي as i, e or y (تدمير is not Tadmur).
+      w, ي as i, e or y (تدمير is not Tadmur); with ``quality`` false this one is not
+      checked (English spellings of vowels vary: Sean / شون);
+    * an Arabic name ending in ة or ى where the Latin ends in a consonant (منصورة is not
+      Mansour), or a Latin -ah / -eh where Arabic ends in a consonant (جديد is not Jadidah);
+    * an Arabic consonant with no Latin letter (صلالة is not Saleh), a Latin consonant
+      other than h or w with no Arabic letter (حديدة is not Jadidah), or a Latin vowel
+      standing for an Arabic consonant (زحلة is not Saleh: a = ح).
     """
     _, path = model().alignment(latin, arabic)
     out: list[str] = []
@@ -355,15 +361,26 @@ def mismatches(latin: str, arabic: str) -> tuple[str, ...]:
                 out.append(f"initial ع has no vowel in {latin}")
             diphthong = c == "ا" and ("و" in ar or "ي" in ar)  # او / اي: ow, ai, y
             if (
-                c in _QUALITY
+                quality
+                and c in _QUALITY
                 and vowels
                 and not (first and pos == 0)
                 and not diphthong
                 and not any(v in _QUALITY[c] for v in la)
             ):
                 out.append(f"{c} is not spelled {la}")
+        if ar and not la and not all(c in _VOWELISH for c in ar):
+            out.append(f"{ar} has no letter in {latin}")
+        elif la and not ar and any(c not in _LATIN_VOWELS and c not in "hw" for c in la):
+            out.append(f"{la} has no letter in {arabic}")
+        elif vowels and len(vowels) == len(la) and ar and not any(c in _VOWELISH for c in ar):
+            out.append(f"{la} spells the consonant {ar}")
         if first and la[:1] in _LATIN_VOWELS and not any(c in _VOWELISH for c in ar):
             out.append(f"{latin} begins with a vowel, {arabic} does not")
         if last and la[-1:] in "aiouy" and la and not any(c in _VOWELISH for c in ar):
             out.append(f"{latin} ends in a vowel, {arabic} does not")
+    if latin[-1:] not in "aeiouyht" and arabic[-1:] in "ةى":
+        out.append(f"{arabic} ends in a vowel, {latin} does not")
+    elif latin[-2:] in ("ah", "eh") and arabic[-1:] not in _VOWELISH:
+        out.append(f"{latin} ends in a vowel, {arabic} does not")
     return tuple(out)

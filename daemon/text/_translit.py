@@ -9,8 +9,8 @@ are scored:
   Arabic writes doubling with a shadda, so two Arabic letters are two consonants)::
 
       b  ب پ       Latin b p          d  د ض ذ ظ   Latin d dh
-      t  ت ط ث ذ   Latin t th         z  ز ظ ذ ژ   Latin z zh
-      s  س ص ث ش   Latin s c(e,i)     S  ش چ       Latin sh ch sch
+      t  ت ط ث ذ ة Latin t th         z  ز ظ ذ ژ   Latin z zh
+      s  س ص ث ش   Latin s c(e,i)     S  ش چ       Latin sh ch sch  (z is keyed as s)
       j  ج چ ژ     Latin j dj         g  غ ج ق گ ك Latin g gh
       k  ك ق گ     Latin k q c ck     x  خ         Latin kh x
       h  ح ه       Latin h            f  ف ڤ       Latin f v ph
@@ -20,9 +20,13 @@ are scored:
   is also read as one sound (Latin ch: تشرين / Tishreen). Vowels, ع and the hamza are not
   in the skeleton; a final ة or ه may be a vowel, and a Latin final h after a vowel
   (Sukhnah) may be dropped.
-* **One consonant more or less.** A skeleton of three or more consonants is also filed
-  under each skeleton with one consonant taken out (symmetric deletion), so a name and a
-  spelling that differ by one consonant (Borges / بورخيس, Andrews / اندروز) still meet.
+* **One consonant more or less.** A skeleton of four or more consonants is also filed
+  under (and looks up) each skeleton with one consonant taken out (symmetric deletion), so
+  a name and a spelling that differ by one consonant (Borges / بورخيس) still meet. Shorter
+  skeletons are not: their three-consonant keys would hold so many names that scoring
+  them all would cost more than it finds.
+* z and s are one class in the key (Latin writes s for ز: Andrews / اندروز, Jobs / جوبز);
+  the score tells them apart.
 
 Name particles are not keyed by skeleton but looked up: Abu / Abou / Bu ↔ أبو, bin / ben /
 ibn ↔ بن / ابن, bint ↔ بنت, Umm ↔ أم, Abd / Abdul / Abdel ↔ عبد, Ould ↔ ولد, and the second
@@ -213,9 +217,10 @@ def is_head(word: str) -> bool:
     return word in _HEADS_ARABIC or word in _HEADS_LATIN
 
 
-def deletions(skeleton: str) -> set[str]:
-    """A skeleton and, when it has 3+ consonants, each skeleton with one taken out."""
-    if len(skeleton) < 3:
+def deletions(skeleton: str, shortest: int = 4) -> set[str]:
+    """A skeleton and, when it has ``shortest`` or more consonants, each skeleton with one
+    taken out."""
+    if len(skeleton) < shortest:
         return {skeleton}
     return {skeleton} | {skeleton[:i] + skeleton[i + 1 :] for i in range(len(skeleton))}
 
@@ -237,24 +242,51 @@ def _arabic_keys(stem: str) -> tuple[str, ...]:
         classes = _AR_CLASSES.get(c)
         if classes is None:
             return ()
-        if c == "ه" and i == len(stem) - 1 and i > 0:
-            classes = ("", "h")  # ta marbuta written as ه, or a final h
+        if c in "هة" and i == len(stem) - 1 and i > 0:
+            classes = ("", "h", "t")  # ta marbuta (a vowel, or -at in construct), or an h
         if classes != ("",):
             options.append(classes)
     keys: dict[str, None] = {}
     for combo in product(*options):
-        keys["".join(combo)] = None
+        keys["".join(combo).replace("z", "s")] = None
         if len(keys) >= _MAX_KEYS:
             break
     return tuple(keys)
 
 
+# Latin spellings that Arabic renders another way in names of European origin: Italian
+# and Slavic c as تش, German sch as شـ or سك, Italian zz as تز, English ch as ك.
+# And a digraph may be two letters: Fathallah (فتح), Ishaq (إسحاق), Adham (أدهم).
+_LATIN_READINGS = (
+    ("sch", "sk"),
+    ("ch", "k"),
+    ("zz", "ts"),
+    ("ci", "chi"),
+    ("ce", "che"),
+    ("th", "tah"),
+    ("sh", "sah"),
+    ("dh", "dah"),
+    ("kh", "kah"),
+    ("gh", "gah"),
+)
+
+
 @lru_cache(maxsize=65536)
 def latin_keys(word: str) -> tuple[str, ...]:
-    """The skeletons of a normalized Latin word (lower-case ASCII letters); () for words
-    with digits or other letters."""
+    """The skeletons of a normalized Latin word (lower-case ASCII letters), also as read
+    with ``_LATIN_READINGS`` and a final c as ch (Antic / أنتيتش); () for words with digits
+    or other letters."""
     if not word.isascii() or not word.isalpha():
         return ()
+    keys = dict.fromkeys(_latin_keys(word))
+    spellings = [word[:-1] + "ch"] if word.endswith("c") else []
+    spellings += [word.replace(a, b) for a, b in _LATIN_READINGS if a in word]
+    for spelling in spellings:
+        keys.update(dict.fromkeys(_latin_keys(spelling)))
+    return tuple(keys)
+
+
+def _latin_keys(word: str) -> tuple[str, ...]:
     skeleton: list[str] = []
     vowel_before = False
     i = 0
@@ -281,8 +313,8 @@ def latin_keys(word: str) -> tuple[str, ...]:
                 continue  # a doubled consonant is one Arabic letter
             skeleton.append(part)
             vowel_before = False
-    keys = ["".join(skeleton)]
+    keys = ["".join(skeleton).replace("z", "s")]
     # A final h after a vowel is often only a spelling of ta marbuta: Sukhnah, Raqqah.
     if len(skeleton) >= 2 and skeleton[-1] == "h" and word.endswith("h") and word[-2] in "aeiou":
-        keys.append("".join(skeleton[:-1]))
+        keys.append("".join(skeleton[:-1]).replace("z", "s"))
     return tuple(keys)

@@ -55,7 +55,9 @@ _CACHE_LIMIT = 200_000
 ALONE = 7.0
 PER_ZIPF = 4.0
 RARE = 3.5
-PART = 2.0
+PART = -2.0
+# Log-odds per consonant of a skeleton shared by a word of a longer name (see ``_cross``).
+SKELETON = 2.0
 # What each break of the vowel structure (``daemon.text.mismatches``) takes off.
 MISMATCH = 6.0
 
@@ -382,7 +384,15 @@ class Matcher:
             if entry.kind == "place":
                 for variant in name_variants(words, fuzzy, cross):
                     out.append((alias, variant, source or "variant"))
-        return out
+        # One form per way of writing (كفر نبل split and كفرنبل joined meet in the middle).
+        seen: set[tuple[tuple[object, ...], ...]] = set()
+        unique = []
+        for alias, words, source in out:
+            key = tuple(w.key() for w in words)
+            if key not in seen:
+                seen.add(key)
+                unique.append((alias, words, source))
+        return unique
 
     def _add(self, entry: Entry) -> None:
         key = (entry.watchlist, entry.id)
@@ -693,14 +703,24 @@ def _cross(word: NameWord, unit: _Unit, first: bool) -> Meeting | None:
             latin, arabic = word.stem, form
         else:
             latin, arabic = reading.stem, word.form
+        if not -2 <= len(latin) - len(arabic) <= 5:
+            continue  # no spelling of a name is that much longer in one script
         score = translit_score(latin, arabic)
         if score > best:
             best, chosen = score, arabic if unit.script == ARABIC else latin
+    latin, arabic = (word.stem, chosen) if unit.script == ARABIC else (chosen, word.form)
+    if not word.alone and chosen:
+        # In a longer name, the same consonant skeleton is evidence of its own, worth
+        # SKELETON per consonant, for spellings the learned score has not seen (Sean /
+        # شون: English vowels).
+        shared = set(latin_keys(latin)) & set(arabic_keys(arabic))
+        best = max(best, SKELETON * max(map(len, shared), default=0))
     needed = need(unit.zipf, word.context) if word.alone else PART
     if best < needed:
         return None
-    latin, arabic = (word.stem, chosen) if unit.script == ARABIC else (chosen, word.form)
-    broken = mismatches(latin, arabic)
+    # In a name of several words, the others confirm it: vowel quality is not held
+    # against a word there (English vowels vary: Sean / شون).
+    broken = mismatches(latin, arabic, word.alone)
     best -= MISMATCH * len(broken)
     if best < needed:
         return None

@@ -20,6 +20,8 @@ from daemon.text import (
     ARABIC,
     EVERYDAY,
     LATIN,
+    OFTEN_A_WORD,
+    PROMINENT,
     everyday_name,
     is_head,
     normalize_word,
@@ -146,6 +148,8 @@ def _resolve(entry: Entry, gazetteer: Gazetteer, where: str, problems: list[Prob
         if ARABIC in have or not have:
             names += place.latin
     unique = tuple(dict.fromkeys(n for n in names if n not in own and not _everyday(n)))
+    if not places:
+        return entry  # only ids the gazetteer does not hold, reported above
     everyday = tuple(n for n in unique if _everyday_arabic(n) is not None)
     if everyday and not entry.context:
         problems.append(
@@ -158,6 +162,19 @@ def _resolve(entry: Entry, gazetteer: Gazetteer, where: str, problems: list[Prob
             )
         )
         unique = tuple(n for n in unique if n not in everyday)
+    population = max(p.population for p in places.values())
+    often = [n for n in unique if _everyday_arabic(n, OFTEN_A_WORD) is not None]
+    if often and not entry.context and population < PROMINENT:
+        problems.append(
+            Problem(
+                where,
+                "gazetteer name(s) "
+                + ", ".join(f"{n} (Zipf {_everyday_arabic(n, OFTEN_A_WORD):.1f})" for n in often)
+                + " are also ordinary words: expect hits that are not the place; add context "
+                "words to keep only those",
+                "warning",
+            )
+        )
     return dataclasses.replace(
         entry,
         gazetteer_names=unique,
@@ -166,6 +183,6 @@ def _resolve(entry: Entry, gazetteer: Gazetteer, where: str, problems: list[Prob
     )
 
 
-def _everyday_arabic(name: str) -> float | None:
+def _everyday_arabic(name: str, bar: float = 4.5) -> float | None:
     words = [normalize_word(w) for w in word_runs(name)]
-    return everyday_name(words[0]) if len(words) == 1 else None
+    return everyday_name(words[0], bar) if len(words) == 1 else None
