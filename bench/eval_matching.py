@@ -4,17 +4,21 @@ Every [[seed]] and [[snippet]] lists entries that must be found (hit) and entrie
 must not (miss). Prints precision and recall over those judgements and every failure;
 exits 1 if any expectation fails, 0 if all pass, 0 with a notice if the file is absent.
 
-    python bench/eval_matching.py [--eval PATH]
+    python bench/eval_matching.py [--eval PATH] [--gazetteer-cache DIR] [--no-gazetteer]
+
+Place entries named in one script are resolved through the gazetteer first, as the daemon
+resolves them (``--no-gazetteer``: by their spelling only).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import tomllib
 from pathlib import Path
 
-from daemon.watch import Entry, Matcher, Watchlist
+from daemon.watch import Entry, Matcher, Watchlist, resolve_places
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 
@@ -49,12 +53,25 @@ def cases(raw: dict, seeds_dir: Path) -> list[tuple[str, str, list[str], list[st
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--eval", type=Path, default=SHARED / "eval" / "matching.toml")
+    parser.add_argument(
+        "--gazetteer-cache",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "raqib-eval-gazetteer",
+        help="folder for the gazetteer's index (built on first use)",
+    )
+    parser.add_argument(
+        "--no-gazetteer", action="store_true", help="match names by their spelling only"
+    )
     args = parser.parse_args()
     if not args.eval.exists():
         print(f"{args.eval} is not here; nothing to evaluate")
         return 0
     raw = tomllib.loads(args.eval.read_text(encoding="utf-8"))
-    matcher = Matcher([Watchlist("eval", str(args.eval), tuple(load_entries(raw)))])
+    watchlists = [Watchlist("eval", str(args.eval), tuple(load_entries(raw)))]
+    if not args.no_gazetteer:
+        # As the daemon does: places named in one script gain their GeoNames names.
+        watchlists, _problems, _gazetteer = resolve_places(watchlists, args.gazetteer_cache)
+    matcher = Matcher(watchlists)
     tp = fp = fn = tn = 0
     failures = []
     for name, text, must_hit, must_miss in cases(raw, args.eval.parent.parent / "seeds"):
