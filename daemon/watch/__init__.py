@@ -28,11 +28,15 @@ Matching rules, in the order they apply:
    cross-script. In Arabic the article must be present exactly when the name has it.
 4. Cross-script, a word of the other script whose consonant skeleton meets the name's
    (``daemon.text._translit``) is scored by the learned spelling model
-   (``daemon.text._score``): log-odds that the two spell one name. A word of a name of
-   several words needs ``PART``; a name of one word needs ``ALONE`` plus ``PER_ZIPF`` for
-   every Zipf point by which the word of text is more common than ``RARE`` as an ordinary
-   word (wordfreq: حيث, إنه, العالم need far more than a rare word), unless the entry has
-   context words. Latin words are read across scripts only when capitalised.
+   (``daemon.text._score``): log-odds that the two spell one name, less ``MISMATCH`` for
+   each break of the vowel structure (``mismatches``). A name of one word needs ``ALONE``
+   plus ``PER_ZIPF`` for every Zipf point by which the word of text is more common than
+   ``RARE`` as an ordinary word (wordfreq, inflections included: حيث, إنه, العالم need
+   far more than a rare word), unless the entry has context words. The words of a longer
+   name each need ``PART`` (or a shared skeleton, worth ``SKELETON`` a consonant) and
+   together, with ``PARTICLE_EVIDENCE`` for each particle, the bar of their rarest word.
+   Latin words are read across scripts only when capitalised; a place the gazetteer
+   resolved is not guessed into Arabic text.
 5. ``exclude`` phrases veto a hit they overlap; with ``context``, a hit counts only when one
    of the context words stands within four words of it.
 6. Overlapping hits of one entry are merged into the longest.

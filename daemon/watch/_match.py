@@ -726,7 +726,8 @@ def _cross(word: NameWord, unit: _Unit, first: bool) -> Meeting | None:
         return None
     common = f"; the word is common (Zipf {unit.zipf:.1f})" if unit.zipf > RARE else ""
     name = word.literal if word.script == LATIN else word.form
-    reason = f"{name} ~ {chosen}: log-odds {best:.1f}, {needed:.1f} needed{common}"
+    bar = f", {needed:.1f} needed{common}" if word.alone else ""
+    reason = f"{name} ~ {chosen}: log-odds {best:.1f}{bar}"
     if broken:
         reason += f" ({'; '.join(broken)})"
     # Scores: 0.5 just at the line, towards 0.9 with ample evidence.
