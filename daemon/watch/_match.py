@@ -529,6 +529,12 @@ class Matcher:
                     continue
                 method, score, reason = how.method, how.score, how.reason
                 if len(form.words) > 1:
+                    # Most candidates fail at a neighbour of the anchor: look at one first.
+                    j = 1 if form.anchor == 0 else 0
+                    if id(form.words[j]) not in (
+                        units[first + j].within if j else units[first].first
+                    ):
+                        continue
                     got = self._phrase(form.words, units, first, skip=form.anchor, anchor=how)
                     if got is None:
                         continue
@@ -584,17 +590,20 @@ class Matcher:
         Words met across scripts must together bring the evidence a name of one word
         would need on the rarest of their words of text (``need``): a name of two everyday
         words (بن عبد for "Bani Ubayd") needs more than the per-word floor ``PART``."""
-        method, score, reason = EXACT, 1.0, ""
-        evidence, zipfs, crossed = 0.0, [], 0
-        context = False
+        met: list[Meeting] = []
         for j, word in enumerate(words):
             if j == skip:
                 got = anchor
             else:
                 unit = units[first + j]
                 got = (unit.first if j == 0 else unit.within).get(id(word))
-            if got is None or got.method > worst:
-                return None
+            if got is None or got[0] > worst:
+                return None  # most calls end here, at the first word that is not there
+            met.append(got)
+        method, score, reason = EXACT, 1.0, ""
+        evidence, zipfs, crossed = 0.0, [], 0
+        context = False
+        for word, got in zip(words, met, strict=True):
             if (got.method, -got.score) > (method, -score):
                 method, score, reason = got.method, got.score, got.reason
             if got.method == CROSS:
