@@ -46,6 +46,8 @@ METHODS = ("exact", "variant", "fuzzy", "cross-script", "gazetteer")
 EXACT, VARIANT, FUZZY, CROSS = range(4)
 # Per-word analyses kept between texts; words of news repeat, so most are found here.
 _CACHE_LIMIT = 200_000
+# Name words scored across scripts for one word of text, at the most (see ``_starts``).
+MAX_SCORED = 200
 
 # Evidence a cross-script reading needs, as log-odds of ``translit_score`` (see the
 # ``daemon.watch`` docstring): a name of one word needs ALONE, plus PER_ZIPF for each Zipf
@@ -231,7 +233,10 @@ class _Unit:
         # allowed) and within a name; and the forms whose anchor word it can be.
         self.first: dict[int, Meeting] = {}
         self.within: dict[int, Meeting] = {}
-        self.starts: tuple[tuple[Form, Meeting], ...] = ()
+        # The forms the unit may anchor, grouped by the neighbour each needs: (offset of
+        # the neighbour, its name word's id, whether it is the name's first word); a
+        # group is tried only when that neighbour is there. Names of one word: (0, 0, False).
+        self.starts: dict[tuple[int, int, bool], list[tuple[Form, Meeting]]] = {}
 
 
 @dataclass(slots=True)
@@ -465,7 +470,7 @@ class Matcher:
             unit.starts = self._starts(unit)
         return units
 
-    def _starts(self, unit: _Unit) -> tuple[tuple[Form, Meeting], ...]:
+    def _starts(self, unit: _Unit) -> dict[tuple[int, int, bool], list[tuple[Form, Meeting]]]:
         """Fill in how the unit meets name words, and return the forms it may anchor."""
         index = self._index
         words: dict[int, NameWord] = {}
@@ -473,6 +478,8 @@ class Matcher:
         pairs = list(zip(unit.readings, unit.forms, strict=True))
         if unit.whole:
             pairs.append(unit.whole)
+        near: set[str] = set()
+        far: set[str] = set()
         for reading, spelled in pairs:
             stem = reading.stem
             for word in index.exact.get(stem, ()):
@@ -484,13 +491,21 @@ class Matcher:
                             words[id(word)] = word
             if unit.script == ARABIC or unit.cap:
                 keys = arabic_keys(spelled) if unit.script == ARABIC else latin_keys(stem)
-                for skeleton in {d for k in keys for d in deletions(k)}:
-                    for word in index.skeleton.get((other, skeleton), ()):
-                        words[id(word)] = word
+                near.update(keys)
+                far.update(d for k in keys for d in deletions(k))
+        # Across scripts every candidate is scored, so their number is bounded: the names
+        # whose skeleton is the word's own come first, then those one consonant apart.
+        crossing: dict[int, NameWord] = {}
+        for skeleton in [*near, *(far - near)]:
+            for word in index.skeleton.get((other, skeleton), ()):
+                if len(crossing) >= MAX_SCORED:
+                    break
+                crossing[id(word)] = word
+        words.update(crossing)
         for particle in unit.particles:
             for word in index.particle.get(particle, ()) if particle else ():
                 words[id(word)] = word
-        starts: list[tuple[Form, Meeting]] = []
+        starts: dict[tuple[int, int, bool], list[tuple[Form, Meeting]]] = {}
         for wid, word in words.items():
             got = _meet(word, unit, True)
             if got is None:
@@ -502,8 +517,13 @@ class Matcher:
             for form in index.anchored.get(wid, ()):
                 how = got if form.anchor == 0 else within
                 if how is not None:
-                    starts.append((form, how))
-        return tuple(starts)
+                    if len(form.words) == 1:
+                        group = (0, 0, False)
+                    else:
+                        j = 1 if form.anchor == 0 else 0  # the neighbour looked at first
+                        group = (j - form.anchor, id(form.words[j]), j == 0)
+                    starts.setdefault(group, []).append((form, how))
+        return starts
 
     # -- texts ---------------------------------------------------------------------
 
@@ -522,31 +542,36 @@ class Matcher:
         units = [u for us in seq for u in us]
         positions = [i for i, us in enumerate(seq) for _ in us]
         found: dict[tuple[str, str, int], tuple[int, int, int, Form, int, float, str]] = {}
+        size = len(units)
+        candidates = []
         for k in [k for k, u in enumerate(units) if u.starts]:
-            for form, how in units[k].starts:
-                first = k - form.anchor
-                if first < 0 or first + len(form.words) > len(units):
-                    continue
-                method, score, reason = how.method, how.score, how.reason
-                if len(form.words) > 1:
-                    # Most candidates fail at a neighbour of the anchor: look at one first.
-                    j = 1 if form.anchor == 0 else 0
-                    if id(form.words[j]) not in (
-                        units[first + j].within if j else units[first].first
-                    ):
+            for (offset, neighbour, as_first), group in units[k].starts.items():
+                if offset:
+                    # Most names fail at a neighbour of the anchor: one look per group.
+                    if not 0 <= k + offset < size:
                         continue
-                    got = self._phrase(form.words, units, first, skip=form.anchor, anchor=how)
-                    if got is None:
+                    other = units[k + offset]
+                    if neighbour not in (other.first if as_first else other.within):
                         continue
-                    method, score, reason = got
-                last = first + len(form.words) - 1
-                if not self._allowed(form.entry, units, first, last):
+                candidates += [(k, form, how) for form, how in group]
+        for k, form, how in candidates:
+            first = k - form.anchor
+            if first < 0 or first + len(form.words) > len(units):
+                continue
+            method, score, reason = how.method, how.score, how.reason
+            if len(form.words) > 1:
+                got = self._phrase(form.words, units, first, skip=form.anchor, anchor=how)
+                if got is None:
                     continue
-                key = (form.entry.watchlist, form.entry.id, positions[first])
-                cand = (positions[first], positions[last], method, form, first, score, reason)
-                old = found.get(key)
-                if old is None or (cand[1], -cand[2], cand[5]) > (old[1], -old[2], old[5]):
-                    found[key] = cand
+                method, score, reason = got
+            last = first + len(form.words) - 1
+            if not self._allowed(form.entry, units, first, last):
+                continue
+            key = (form.entry.watchlist, form.entry.id, positions[first])
+            cand = (positions[first], positions[last], method, form, first, score, reason)
+            old = found.get(key)
+            if old is None or (cand[1], -cand[2], cand[5]) > (old[1], -old[2], old[5]):
+                found[key] = cand
         if not found:
             return []
         spans = word_spans(text, {p for f in found.values() for p in f[:2]})
