@@ -291,3 +291,35 @@ def test_a_cross_script_hit_gives_its_score_and_reason() -> None:
     (hit,) = matcher(entry("kharj", "Al Kharj")).match("في محافظة الخرج")
     assert hit.method == "cross-script"
     assert "kharj" in hit.reason and "log-odds" in hit.reason
+
+
+def test_a_construct_spelling_is_not_a_name_that_ends_there() -> None:
+    # -at spells a final ة only when a word follows in the same name (Madinat Zayed).
+    assert found("مدينة", "Madinat Zayed was quiet") == []
+    assert found("منصورة", "in Mansourat Street") == []
+    assert found("منصورة", "in Mansoura on Monday") == ["Mansoura"]
+    # A final ة or ه needs its vowel in Latin: Mansour is another name.
+    assert found("منصوره", "Khaled Mansour said") == []
+
+
+def test_an_everyday_english_word_is_seldom_a_name() -> None:
+    assert found("حولي", "pilgrims arrived for the Holy Month") == []
+    assert found("حولي", "shops in Hawalli closed") == ["Hawalli"]
+
+
+def test_a_name_inside_another_entrys_longer_name_is_not_a_hit() -> None:
+    m = matcher(
+        entry("salman", "Salman", kind="person"),
+        entry("mbs", "Mohammed bin Salman", kind="person"),
+    )
+    assert ids(m.match("Mohammed bin Salman met the envoy")) == ["mbs"]
+    assert ids(m.match("Salman met the envoy")) == ["salman"]
+    # Written exactly, a name stands even inside a longer one found only by a guess.
+    m = matcher(entry("bab", "الباب"), entry("babs", "Bab al-Salama"))
+    assert sorted(ids(m.match("معبر الباب السلامة"))) == ["bab", "babs"]
+
+
+def test_a_guess_yields_to_words_that_are_another_entrys_name() -> None:
+    # "Zarqa" is written exactly as one entry's name: not a spelling of another's.
+    m = matcher(entry("zarqa", "Zarqa"), entry("sharjah", "الشارقة"))
+    assert [(h.entry, h.method) for h in m.match("a hospital in Zarqa")] == [("zarqa", "exact")]

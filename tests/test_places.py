@@ -94,6 +94,21 @@ def test_gazetteer_names_that_are_everyday_words_need_context(tmp_path: Path) ->
     plain = load(tmp_path, '[[entries]]\nid = "tyre"\nkind = "place"\nnames = ["Tyre"]\n')
     assert any("صور (Zipf" in p.message for p in plain.problems)  # "pictures"
     assert hits(plain, "نشرت صور الدمار") == []
+    # Without context words, only where the text itself says a place is meant: after a
+    # place word, or joined by و to another place found.
+    (after,) = hits(plain, "غارة على مدينة صور")
+    assert (after.surface, after.method) == ("صور", "gazetteer")
+    assert "after" in after.reason
+    both = load(
+        tmp_path,
+        '[[entries]]\nid = "tyre"\nkind = "place"\nnames = ["Tyre"]\n'
+        '[[entries]]\nid = "sidon"\nkind = "place"\nnames = ["Sidon"]\n',
+    )
+    found = hits(both, "إضراب في صيدا وصور")
+    assert [(h.entry, h.surface) for h in found] == [("sidon", "صيدا"), ("tyre", "وصور")]
+    assert "beside another place" in found[1].reason
+    # Not joined to it by و: "pictures" still.
+    assert [h.entry for h in hits(both, "نشرت صور الدمار في صيدا")] == ["sidon"]
     with_context = load(
         tmp_path,
         '[[entries]]\nid = "tyre"\nkind = "place"\nnames = ["Tyre"]\ncontext = ["مدينة", "قضاء"]\n',
@@ -149,3 +164,19 @@ def test_check_explain_lists_every_alias_and_its_source(tmp_path: Path) -> None:
     assert any("كفرنبل" in line and "gazetteer" in line for line in lines)  # joined
     assert any(line.split()[:2] == ["كفر", "نبل"] and "gazetteer" in line for line in lines)
     assert any("joined/split" in line for line in lines)
+
+
+def test_a_name_that_is_a_bigger_places_own_is_not_given(tmp_path: Path) -> None:
+    # GeoNames lists "Homs" among the names of Libya's Al Khums; in text it is the Syrian city.
+    result = load(tmp_path, '[[entries]]\nid = "khums"\nkind = "place"\nnames = ["الخمس"]\n')
+    (warning,) = [p for p in result.problems if "more populous" in p.message]
+    assert "Homs (" in warning.message and "SY" in warning.message
+    assert hits(result, "Shelling was heard in Homs on Monday") == []
+    assert [h.surface for h in hits(result, "The port of Al Khums reopened")] == ["Khums"]
+    # Pinned, or watched where Syria is not among its countries, the name is the entry's.
+    for extra in ("geonames = 2219905", 'countries = ["LY"]'):
+        narrowed = load(
+            tmp_path, f'[[entries]]\nid = "khums"\nkind = "place"\nnames = ["الخمس"]\n{extra}\n'
+        )
+        assert not [p for p in narrowed.problems if "more populous" in p.message], extra
+        assert [h.surface for h in hits(narrowed, "Shelling was heard in Homs")] == ["Homs"]

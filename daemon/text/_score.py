@@ -342,8 +342,9 @@ def mismatches(latin: str, arabic: str, quality: bool = True) -> tuple[str, ...]
     * a long vowel spelled with a Latin vowel of another quality: ا as a or e, و as o, u or
       w, ي as i, e or y (تدمير is not Tadmur); with ``quality`` false this one is not
       checked (English spellings of vowels vary: Sean / شون);
-    * an Arabic name ending in ة or ى where the Latin ends in a consonant (منصورة is not
-      Mansour), or a Latin -ah / -eh where Arabic ends in a consonant (جديد is not Jadidah);
+    * an Arabic name ending in ة, ه or ى where the Latin ends in a consonant (منصورة and
+      منصوره are not Mansour), or a Latin -ah / -eh where Arabic ends in a consonant (جديد
+      is not Jadidah);
     * an Arabic consonant with no Latin letter (صلالة is not Saleh), a Latin consonant
       other than h or w with no Arabic letter (حديدة is not Jadidah), or a Latin vowel
       standing for an Arabic consonant (زحلة is not Saleh: a = ح).
@@ -379,7 +380,7 @@ def mismatches(latin: str, arabic: str, quality: bool = True) -> tuple[str, ...]
             out.append(f"{latin} begins with a vowel, {arabic} does not")
         if last and la[-1:] in "aiouy" and la and not any(c in _VOWELISH for c in ar):
             out.append(f"{latin} ends in a vowel, {arabic} does not")
-    if latin[-1:] not in "aeiouyht" and arabic[-1:] in "ةى":
+    if latin[-1:] not in "aeiouyht" and arabic[-1:] in "ةىه":
         out.append(f"{arabic} ends in a vowel, {latin} does not")
     elif latin[-2:] in ("ah", "eh") and arabic[-1:] not in _VOWELISH:
         out.append(f"{latin} ends in a vowel, {arabic} does not")

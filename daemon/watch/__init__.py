@@ -32,14 +32,18 @@ Matching rules, in the order they apply:
    each break of the vowel structure (``mismatches``). A name of one word needs ``ALONE``
    plus ``PER_ZIPF`` for every Zipf point by which the word of text is more common than
    ``RARE`` as an ordinary word (wordfreq, inflections included: حيث, إنه, العالم need
-   far more than a rare word), unless the entry has context words. The words of a longer
+   far more than a rare word; ``PER_ZIPF_LATIN`` in Latin text, where an everyday English
+   word is seldom a name), unless the entry has context words. The words of a longer
    name each need ``PART`` (or a shared skeleton, worth ``SKELETON`` a consonant) and
    together, with ``PARTICLE_EVIDENCE`` for each particle, the bar of their rarest word.
    Latin words are read across scripts only when capitalised; a place the gazetteer
    resolved is not guessed into Arabic text.
 5. ``exclude`` phrases veto a hit they overlap; with ``context``, a hit counts only when one
    of the context words stands within four words of it.
-6. Overlapping hits of one entry are merged into the longest.
+6. Overlapping hits of one entry are merged into the longest. A hit inside a longer hit
+   of another entry is dropped ("Ras" inside "Ras Tanura"), unless it is exact and the
+   longer one a guess; so is a guess (fuzzy, cross-script) on words that are exactly, or
+   by the gazetteer, another entry's name.
 
 Each alias is filed under its most distinctive word; each distinct word of text is looked
 up once and what it meets is kept, so the cost grows with the text, not the watchlist.

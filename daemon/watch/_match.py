@@ -57,11 +57,25 @@ MAX_SCORED = 200
 ALONE = 7.0
 PER_ZIPF = 4.0
 RARE = 3.5
+# In Latin text a common English word is far less often a name than a common Arabic word
+# is in Arabic (جميل, سعيد, أمل are names; "holy", "door" are not): each Zipf point costs
+# more.
+PER_ZIPF_LATIN = 8.0
 PART = -2.0
 # Log-odds per consonant of a skeleton shared by a word of a longer name (see ``_cross``).
 SKELETON = 2.0
 # What each break of the vowel structure (``daemon.text.mismatches``) takes off.
 MISMATCH = 6.0
+
+# Words that say the next word is a place: a gazetteer name that is also an everyday Arabic
+# word (الخبر "the news" / Khobar, الباب "the door" / al-Bab) counts after one of them
+# (مدينة الخبر, بمحافظة الباب), or joined by و to another place found (الدمام والخبر).
+_PLACE_WORDS = (
+    "مدينة محافظة منطقة بلدة قرية مخيم حي ناحية قضاء ريف ولاية إمارة مركز مديرية "
+    "بلدية جزيرة ميناء مطار شرق غرب شمال جنوب وسط أطراف ضواحي"
+)
+PLACE_WORDS = frozenset(normalize_word(w) for w in _PLACE_WORDS.split())
+PLACE_CONTEXT = "gazetteer, place context"
 
 # Evidence a name particle met across scripts (أبو / Abu) adds to its name's log-odds.
 PARTICLE_EVIDENCE = 4.0
@@ -115,6 +129,7 @@ class NameWord:
         "form",
         "fuzzy",
         "keys",
+        "last",
         "literal",
         "particle",
         "script",
@@ -147,6 +162,7 @@ class NameWord:
         self.cross = bool(keys) or (cross and self.particle is not None)
         # The whole name: across scripts it needs the most evidence (see ALONE).
         self.alone = alone
+        self.last = False  # the name's last word: a final ة read as -t would be a construct
         self.acronym = acronym
         self.context = False  # the entry has context words: no everyday-word surcharge
 
@@ -161,6 +177,7 @@ class NameWord:
             self.cross,
             self.acronym,
             self.alone,
+            self.last,
             self.context,
         )
 
@@ -370,6 +387,7 @@ class Matcher:
         its names, their joined or split spellings, and the names the gazetteer gave."""
         out: list[tuple[str, list[NameWord], str]] = []
         given = [(n, "") for n in entry.names] + [(n, "gazetteer") for n in entry.gazetteer_names]
+        given += [(n, PLACE_CONTEXT) for n in entry.gazetteer_everyday]
         for alias, source in given:
             fuzzy = entry.fuzzy and alias not in entry.strict_names and not source
             # A place the gazetteer resolved is found in Arabic text by the names GeoNames
@@ -405,6 +423,7 @@ class Matcher:
         index = self._index
         for alias, words, source in self.forms(entry):
             words[0].alone = len(words) == 1
+            words[-1].last = True
             for w in words:
                 w.context = bool(entry.context)
             words = [index.intern(w) for w in words]
@@ -542,6 +561,7 @@ class Matcher:
         units = [u for us in seq for u in us]
         positions = [i for i, us in enumerate(seq) for _ in us]
         found: dict[tuple[str, str, int], tuple[int, int, int, Form, int, float, str]] = {}
+        pending: list[tuple[int, Form, Meeting, int, int]] = []
         size = len(units)
         candidates = []
         for k in [k for k, u in enumerate(units) if u.starts]:
@@ -567,11 +587,21 @@ class Matcher:
             last = first + len(form.words) - 1
             if not self._allowed(form.entry, units, first, last):
                 continue
-            key = (form.entry.watchlist, form.entry.id, positions[first])
-            cand = (positions[first], positions[last], method, form, first, score, reason)
-            old = found.get(key)
-            if old is None or (cand[1], -cand[2], cand[5]) > (old[1], -old[2], old[5]):
-                found[key] = cand
+            if form.source == PLACE_CONTEXT and not _after_place_word(units, first):
+                pending.append((k, form, how, first, last))
+                continue
+            _keep(found, positions, form, first, last, method, score, reason)
+        if pending:
+            # Everyday words that are places, joined by و to a place found (الدمام والخبر).
+            ends = {
+                p[4] + len(p[3].words) - 1 for p in found.values() if p[3].entry.kind == "place"
+            }
+            starts = {p[4] for p in found.values() if p[3].entry.kind == "place"}
+            for _k, form, how, first, last in pending:
+                if (first - 1 in ends and _coordinated(units[first])) or (
+                    last + 1 in starts and _coordinated(units[last + 1])
+                ):
+                    _keep(found, positions, form, first, last, how.method, how.score, "")
         if not found:
             return []
         spans = word_spans(text, {p for f in found.values() for p in f[:2]})
@@ -583,6 +613,13 @@ class Matcher:
             name = METHODS[method]
             if form.source == "gazetteer":
                 name, reason = "gazetteer", _gazetteer_reason(form)
+            elif form.source == PLACE_CONTEXT:
+                name = "gazetteer"
+                reason = f"{_gazetteer_reason(form)}; an everyday word too, read as the place " + (
+                    f"after {units[first - 1].literal}"
+                    if _after_place_word(units, first)
+                    else "beside another place"
+                )
             elif form.source == "variant" and method == EXACT:
                 name, reason = METHODS[VARIANT], f"{form.alias} written joined or split"
             hits.append(
@@ -599,7 +636,9 @@ class Matcher:
                     reason=reason,
                 )
             )
-        return _drop_contained(sorted(hits, key=lambda h: (h.start, -h.end, h.entry)))
+        return _drop_explained(
+            _drop_contained(sorted(hits, key=lambda h: (h.start, -h.end, h.entry)))
+        )
 
     @staticmethod
     def _phrase(
@@ -640,7 +679,7 @@ class Matcher:
                     evidence += got.evidence
                     zipfs.append(got.zipf)
         if crossed:
-            needed = need(min(zipfs, default=0.0), context)
+            needed = need(min(zipfs, default=0.0), context, units[first].script)
             if evidence < needed:
                 return None
             reason = (
@@ -667,6 +706,41 @@ class Matcher:
                 if self._phrase(words, units, k, worst=VARIANT) is not None:
                     return True
         return False
+
+
+def _keep(
+    found: dict[tuple[str, str, int], tuple[int, int, int, Form, int, float, str]],
+    positions: Sequence[int],
+    form: Form,
+    first: int,
+    last: int,
+    method: int,
+    score: float,
+    reason: str,
+) -> None:
+    """Record a hit; of an entry's hits starting at one word, the longest and best."""
+    key = (form.entry.watchlist, form.entry.id, positions[first])
+    cand = (positions[first], positions[last], method, form, first, score, reason)
+    old = found.get(key)
+    if old is None or (cand[1], -cand[2], cand[5]) > (old[1], -old[2], old[5]):
+        found[key] = cand
+
+
+def _after_place_word(units: Sequence[_Unit], first: int) -> bool:
+    """Whether the word before ``units[first]`` is a place word (مدينة, بمحافظة, town)."""
+    if first == 0:
+        return False
+    before = units[first - 1]
+    return any(r.stem in PLACE_WORDS for r in before.readings) or before.literal in PLACE_WORDS
+
+
+def _coordinated(unit: _Unit) -> bool:
+    """Whether an Arabic word carries the conjunction و (والخبر)."""
+    return (
+        unit.script == ARABIC
+        and unit.literal[:1] == "و"
+        and any(r.prefix and r.stem != unit.literal for r in unit.readings)
+    )
 
 
 def _gazetteer_reason(form: Form) -> str:
@@ -709,12 +783,13 @@ def _meet(word: NameWord, unit: _Unit, first: bool) -> Meeting | None:
     return _cross(word, unit, first)
 
 
-def need(unit_zipf: float, context: bool = False) -> float:
+def need(unit_zipf: float, context: bool = False, script: str = ARABIC) -> float:
     """The log-odds a name read across scripts needs on a word of text this common (for a
     name of several words, the rarest of them); with the entry's context words, ALONE."""
     if context:
         return ALONE
-    return ALONE + PER_ZIPF * max(0.0, unit_zipf - RARE)
+    step = PER_ZIPF if script == ARABIC else PER_ZIPF_LATIN
+    return ALONE + step * max(0.0, unit_zipf - RARE)
 
 
 def _cross(word: NameWord, unit: _Unit, first: bool) -> Meeting | None:
@@ -749,11 +824,15 @@ def _cross(word: NameWord, unit: _Unit, first: bool) -> Meeting | None:
         # شون: English vowels).
         shared = set(latin_keys(latin)) & set(arabic_keys(arabic))
         best = max(best, SKELETON * max(map(len, shared), default=0))
-    needed = need(unit.zipf, word.context) if word.alone else PART
+    needed = need(unit.zipf, word.context, unit.script) if word.alone else PART
     if best < needed:
         return None
     # In a name of several words, the others confirm it: vowel quality is not held
     # against a word there (English vowels vary: Sean / شون).
+    if word.last and latin[-1:] == "t" and arabic[-1:] == "ة":
+        # -t spells a final ة only in the construct, before the next word of the same
+        # name (Madinat Zayed): "Madinat" is not مدينة when the name ends there.
+        return None
     broken = mismatches(latin, arabic, word.alone)
     best -= MISMATCH * len(broken)
     if best < needed:
@@ -781,4 +860,42 @@ def _drop_contained(hits: list[Hit]) -> list[Hit]:
             continue
         kept.append(hit)
         reach[key] = max(reach.get(key, -1), hit.end)
+    return kept
+
+
+_GUESSES = frozenset((METHODS[FUZZY], METHODS[CROSS]))
+
+
+def _drop_explained(hits: list[Hit]) -> list[Hit]:
+    """Words another entry's name explains better are not a hit of this one:
+
+    * a hit inside a longer hit of another entry ("Ras" inside "Ras Tanura", "Salman" inside
+      "Mohammed bin Salman"), unless the shorter is written exactly as its name and the
+      longer is only a guess (fuzzy or across scripts);
+    * a guess on words that are exactly, or by the gazetteer, a name of another entry
+      ("Zarqa" is Zarqa, not a spelling of Sharjah).
+
+    Hits come sorted by start, longest first; one pass, linear in the hits."""
+    kept: list[Hit] = []
+    reach_end, reach_guess = -1, True  # the furthest end of an earlier, other span
+    i = 0
+    while i < len(hits):
+        j = i
+        span = (hits[i].start, hits[i].end)
+        while j < len(hits) and (hits[j].start, hits[j].end) == span:
+            j += 1
+        group = hits[i:j]
+        known = any(h.method not in _GUESSES for h in group)
+        for hit in group:
+            if reach_end >= hit.end and not (hit.method == METHODS[EXACT] and reach_guess):
+                continue
+            if known and hit.method in _GUESSES:
+                continue
+            kept.append(hit)
+        for hit in group:
+            if hit.end > reach_end:
+                reach_end, reach_guess = hit.end, hit.method in _GUESSES
+            elif hit.end == reach_end:
+                reach_guess = reach_guess and hit.method in _GUESSES
+        i = j
     return kept

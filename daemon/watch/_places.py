@@ -8,11 +8,17 @@ An entry can pin its places with ``geonames = ID`` (or a list), or switch this o
 ``gazetteer = false``. ``raqib check`` reports a name that finds several different places
 (with each candidate), a pinned id the gazetteer does not hold, and a place name that finds
 nothing (it is then found by its spelling alone).
+
+A name the gazetteer gives that is the own name of a more populous place in the entry's
+countries (all, when it names none) is not used, with a warning, unless the entry pins its
+place: GeoNames lists "Homs" for Libya's Al Khums and الرقة for Kuwait's Ar Riqqah, but in
+text they almost always mean the Syrian cities.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Collection
 from pathlib import Path
 
 from daemon.errors import Problem
@@ -150,6 +156,25 @@ def _resolve(entry: Entry, gazetteer: Gazetteer, where: str, problems: list[Prob
     unique = tuple(dict.fromkeys(n for n in names if n not in own and not _everyday(n)))
     if not places:
         return entry  # only ids the gazetteer does not hold, reported above
+    if not entry.geonames:
+        taken = {
+            n: q
+            for n in unique
+            if (q := _bigger_namesake(n, places, gazetteer, entry.countries or None))
+        }
+        if taken:
+            problems.append(
+                Problem(
+                    where,
+                    "gazetteer name(s) "
+                    + ", ".join(f"{n} ({label(q)})" for n, q in taken.items())
+                    + " are the own names of more populous places and are not used: "
+                    "pin the place with geonames = ID (or leave their countries out of "
+                    "countries = [...]) to use them",
+                    "warning",
+                )
+            )
+            unique = tuple(n for n in unique if n not in taken)
     everyday = tuple(n for n in unique if _everyday_arabic(n) is not None)
     if everyday and not entry.context:
         problems.append(
@@ -157,7 +182,8 @@ def _resolve(entry: Entry, gazetteer: Gazetteer, where: str, problems: list[Prob
                 where,
                 "gazetteer name(s) "
                 + ", ".join(f"{n} (Zipf {_everyday_arabic(n):.1f})" for n in everyday)
-                + " are everyday words and are not used: add context words to use them",
+                + " are everyday words: used only after a place word (مدينة, محافظة …) or "
+                "joined by و to another place found; add context words to use them anywhere",
                 "warning",
             )
         )
@@ -181,6 +207,32 @@ def _resolve(entry: Entry, gazetteer: Gazetteer, where: str, problems: list[Prob
         places=tuple(label(p) for p in places.values()),
         gazetteer_everyday=everyday if not entry.context else (),
     )
+
+
+def _bigger_namesake(
+    name: str,
+    places: dict[int, Place],
+    gazetteer: Gazetteer,
+    countries: Collection[str] | None,
+) -> Place | None:
+    """Another, more populous place whose own name ``name`` is: Homs is the Syrian city,
+    not the Libyan Al Khums that GeoNames also calls Homs; الرقة is Raqqa, not the smaller
+    Ar Riqqah of Kuwait. A Latin name is a place's own when it is its primary name; an
+    Arabic one when it is among its Arabic names."""
+    key = name_key(name)
+    if key is None:
+        return None
+    population = max(p.population for p in places.values())
+    arabic = script_of(name) == ARABIC
+    for other in gazetteer.resolve(name, countries):
+        if other.geonameid in places or other.population <= population:
+            continue
+        own = (
+            any(name_key(a) == key for a in other.arabic) if arabic else name_key(other.name) == key
+        )
+        if own:
+            return other
+    return None
 
 
 def _everyday_arabic(name: str, bar: float = 4.5) -> float | None:
