@@ -97,6 +97,9 @@ def test_delivery_is_marked_failed_after_give_up_after(
     second = raqib("run", "--once", "--config", str(config))
 
     assert first.returncode == 0 and second.returncode == 0
-    assert "alert.failed" in second.stderr
+    # Given up in the second run, or already in the first on a machine so loaded that its
+    # first attempt came more than a second after the decision: either way, once.
+    logs = first.stderr + second.stderr
+    assert logs.count("alert.failed") == 1, logs
     status = raqib("status", "--config", str(config))
     assert "outbox: 0 pending, 1 failed, 0 delivered" in status.stdout
