@@ -47,6 +47,7 @@ from daemon.feeds import (
     canonical_link,
     digest,
     fetch,
+    headline,
     identify,
 )
 from daemon.redact import fingerprint, scrub_urls
@@ -60,9 +61,9 @@ from daemon.store import (
     Store,
     StoredItem,
 )
-from daemon.stories import DocFreq, Grouper, Prepared, Rules, Story
+from daemon.stories import LEAD_CHARS, DocFreq, Grouper, Placement, Prepared, Rules, Story
 from daemon.text import normalize
-from daemon.watch import Hit, Matcher
+from daemon.watch import Hit, Matcher, PlaceFinder
 
 log = logging.getLogger("raqib.pipeline")
 
@@ -80,6 +81,7 @@ class IngestReport:
     duplicates: int = 0  # the same article through another feed
     stories: int = 0  # new stories started
     placed: tuple[tuple[str, int], ...] = ()  # (item key, story id) of new items and duplicates
+    why: tuple[tuple[str, str], ...] = ()  # (item key, how grouping placed it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,8 +113,10 @@ class Pipeline:
         max_age_s: float | None = 3 * 86400,
         clock: Callable[[], datetime] | None = None,
         grouping: Rules | None = None,
+        places: PlaceFinder | None = None,
     ):
         self.store = store
+        self.places = places  # gazetteer places in text, as grouping evidence
         self.matcher = matcher
         self.routes = list(routes)
         self.client = client
@@ -244,6 +248,7 @@ class Pipeline:
         stored = duplicates = stories = 0
         alerts: list[int] = []
         placed: list[tuple[str, int]] = []
+        why: list[tuple[str, str]] = []
         try:
             with self.store.ingest(now) as tx:
                 self._catch_up(grouper, tx.items_since(grouper.last_item_id))
@@ -254,14 +259,18 @@ class Pipeline:
                         duplicates += 1
                         if same[1] is not None:
                             placed.append((item.key, same[1]))
+                            why.append((item.key, "the same article as an item stored already"))
                         continue
                     item_id = tx.insert_item(item, hits, canon)
                     if item_id is None:
                         continue
                     stored += 1
-                    story, started, adds_source = self._group(tx, grouper, item_id, item, hits, now)
-                    stories += started
+                    story, placement, adds_source = self._group(
+                        tx, grouper, item_id, item, hits, now
+                    )
+                    stories += placement.story is None
                     placed.append((item.key, story.id))
+                    why.append((item.key, placement.describe()))
                     alerts += self._decide(tx, story, item_id, item, hits, adds_source, now)
                 for edit in edits:
                     tx.save_edit(edit)
@@ -276,6 +285,7 @@ class Pipeline:
             duplicates,
             stories,
             tuple(placed),
+            tuple(why),
         )
 
     def send_digests(self, now: datetime, *, force: bool = False) -> int:
@@ -343,9 +353,9 @@ class Pipeline:
             if s.story_id is None:
                 continue
             at = _item_time(s.published, s.first_seen_at)
-            prepared = _prepare(grouper, s.title, s.text, s.hits, at)
+            prepared = prepare_for_grouping(grouper, s.title, s.text, s.hits, at, self.places)
             story = grouper.add(s.id, prepared, s.outlet, s.story_id, s.copy_of, learn=learn)
-            _remember(story, s.outlet, s.title, s.link, s.hits)
+            _remember(story, s.outlet, headline(s.title, s.text), s.link, s.hits)
 
     def _group(
         self,
@@ -356,20 +366,23 @@ class Pipeline:
         hits: Sequence[tuple[str, Hit]],
         now: datetime,
         learn: bool = True,
-    ) -> tuple[Story, bool, bool]:
+    ) -> tuple[Story, Placement, bool]:
         """Place a stored item in its story, in memory and in the store. Returns the story,
-        whether it is new, and whether the item added an independent source to it."""
+        how the item was placed, and whether it added an independent source to it."""
         at = _item_time(item.published, now)
-        prepared = _prepare(grouper, item.title, item.text, [h for _, h in hits], at)
+        prepared = prepare_for_grouping(
+            grouper, item.title, item.text, [h for _, h in hits], at, self.places
+        )
         placement = grouper.place(prepared.doc)
-        started = placement.story is None
-        story_id = placement.story or tx.new_story(item.title, at, item.outlet)
+        story_id = placement.story or tx.new_story(headline(item.title, item.text), at, item.outlet)
         known = grouper.stories.get(story_id)
         before = known.independent if known is not None else 0
         story = grouper.add(
             item_id, prepared, item.outlet, story_id, placement.copy_of, learn=learn
         )
-        _remember(story, item.outlet, item.title, item.link, [h for _, h in hits])
+        _remember(
+            story, item.outlet, headline(item.title, item.text), item.link, [h for _, h in hits]
+        )
         tx.join_story(
             item_id,
             story_id,
@@ -393,7 +406,7 @@ class Pipeline:
                 }
             },
         )
-        return story, started, story.independent > before
+        return story, placement, story.independent > before
 
     def _decide(
         self,
@@ -440,7 +453,7 @@ class Pipeline:
                 if sent >= route.max_per_hour:
                     held = "rate"
             alert = build_alert(
-                item.title,
+                headline(item.title, item.text),
                 item.outlet,
                 item.link,
                 item.published,
@@ -502,14 +515,23 @@ def _as_item(s: StoredItem) -> Item:
     return Item(s.outlet, f"id:{s.id}", None, s.link, s.title, s.text, s.published, "")
 
 
-def _prepare(
-    grouper: Grouper, title: str, text: str, hits: Sequence[Hit], at: datetime
+def prepare_for_grouping(
+    grouper: Grouper,
+    title: str,
+    text: str,
+    hits: Sequence[Hit],
+    at: datetime,
+    places: PlaceFinder | None = None,
 ) -> Prepared:
-    """An item read for grouping, with the entries, people and words of its hits."""
+    """An item read for grouping, with the entries, people and words of its hits, and the
+    gazetteer places it names (``gn:`` tokens)."""
+    entries: set[str] = {h.entry for h in hits}
+    if places is not None:
+        entries |= places.find(title + "\n" + text[:LEAD_CHARS])
     return grouper.prepare(
         title,
         text,
-        {h.entry for h in hits},
+        entries,
         at.timestamp(),
         {w for h in hits for w in normalize(h.surface).split()},
         {h.entry for h in hits if h.kind == "person"},

@@ -29,11 +29,19 @@ from daemon.feeds._fetch import (
     make_client,
     parse_retry_after,
 )
-from daemon.feeds._identity import Item, canonical_link, content_hash, digest, identify
+from daemon.feeds._identity import (
+    Item,
+    canonical_link,
+    content_hash,
+    digest,
+    headline,
+    identify,
+)
 from daemon.feeds._parse import Entry, ParsedFeed, html_to_text, parse_feed
 from daemon.feeds._pool import ParserPool, ParseTimeout
 
 __all__ = [
+    "headline",
     "Entry",
     "FetchError",
     "FetchLimits",

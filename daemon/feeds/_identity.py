@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -50,6 +51,23 @@ class Item:
     text: str
     published: datetime | None
     content_hash: str
+
+
+HEADLINE_CHARS = 120
+_SENTENCE_END = re.compile(r"(?<=[.!?؟。])\s|\n")
+
+
+def headline(title: str, text: str) -> str:
+    """What to call an item: its title, or for an item without one (RSS allows it) the
+    first sentence of its text, cut at a word within ``HEADLINE_CHARS`` characters."""
+    if title.strip():
+        return " ".join(title.split())
+    first = _SENTENCE_END.split(text.strip(), maxsplit=1)[0]
+    first = " ".join(first.split())
+    if len(first) <= HEADLINE_CHARS:
+        return first
+    cut = first[:HEADLINE_CHARS].rsplit(" ", 1)[0] or first[:HEADLINE_CHARS]
+    return cut + "…"
 
 
 def canonical_link(link: str) -> str:

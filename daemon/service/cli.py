@@ -21,6 +21,7 @@ from daemon.service.runner import (
     install_signal_handlers,
     load_configured_watchlists,
     load_setup,
+    place_finder,
 )
 from daemon.watch import Entry, Hit, Matcher, Watchlist, risks
 
@@ -230,6 +231,7 @@ def cmd_replay(config: Config, file: Path, *, as_json: bool, deliver: bool) -> i
         retry_after_s=config.retry_after_s,
         give_up_after_s=config.give_up_after_s,
         renderer=setup.renderer,
+        places=place_finder(config, setup.watchlists),
     )
     if as_json:
         for story in stories:

@@ -62,7 +62,7 @@ _ROUTE_KEYS = {
 }
 _KINDS = ("person", "place", "organization", "other")
 _UPDATES = ("none", "each", "digest")
-_STORY_KEYS = {"window"}
+_STORY_KEYS = {"window", "places", "countries"}
 _ALERT_KEYS = {"retry_after", "give_up_after", "max_age", "timezone", "templates", "language"}
 _LANGUAGES = ("auto", "en", "ar")
 
@@ -116,6 +116,10 @@ class Config:
     give_up_after_s: float = 86400.0
     max_age_s: float | None = 3 * 86400.0
     story_window_s: float = 48 * 3600.0
+    # Places found in text through the gazetteer count as grouping evidence; within these
+    # countries (None: those the watchlists name, or every country).
+    story_places: bool = True
+    story_countries: tuple[str, ...] | None = None
     timezone: str = "UTC"
     templates: Path | None = None
     language: str = "auto"
@@ -200,6 +204,28 @@ class _Reader:
             self.error(f"{where}.{key}", f"must be one of {', '.join(choices)}")
             return default
         return value
+
+
+def _boolean(raw: dict[str, Any], key: str, where: str, default: bool, reader: _Reader) -> bool:
+    value = raw.get(key, default)
+    if not isinstance(value, bool):
+        reader.error(f"{where}.{key}", "must be true or false")
+        return default
+    return value
+
+
+def _country_codes(
+    raw: dict[str, Any], key: str, where: str, reader: _Reader
+) -> tuple[str, ...] | None:
+    if key not in raw:
+        return None
+    value = raw[key]
+    if not isinstance(value, list) or not all(
+        isinstance(c, str) and len(c) == 2 and c.isalpha() and c.isupper() for c in value
+    ):
+        reader.error(f"{where}.{key}", 'must be a list of two-letter country codes, like ["SY"]')
+        return None
+    return tuple(value)
 
 
 def expand_env(value: str, where: str, reader: _Reader) -> str | None:
@@ -553,6 +579,8 @@ def load_config(path: Path) -> Config:
         give_up_after_s=reader.duration(alerts_raw, "give_up_after", "alerts", 86400.0, 1.0),
         max_age_s=reader.duration(alerts_raw, "max_age", "alerts", 3 * 86400.0, 0.0) or None,
         story_window_s=reader.duration(stories_raw, "window", "stories", 48 * 3600.0, 3600.0),
+        story_places=_boolean(stories_raw, "places", "stories", True, reader),
+        story_countries=_country_codes(stories_raw, "countries", "stories", reader),
         timezone=default_tz,
         templates=templates,
         language=reader.string(alerts_raw, "language", "alerts", "auto", _LANGUAGES) or "auto",

@@ -1,7 +1,9 @@
 """``raqib replay``: a file of items through matching, grouping and alert decisions.
 
 Each line of the file is one JSON object: ``id``, ``outlet``, ``title``, ``text`` (or
-``summary``), ``link`` and ``published`` (ISO 8601; without a zone, UTC). Items are taken
+``summary``), ``link`` and ``published`` (ISO 8601; without a zone, UTC). ``id`` and
+``outlet`` are required, and a title or a text: an item without a title (RSS allows it) is
+grouped and alerted on its text, and named by its first sentence. Items are taken
 in file order, each at its ``published`` time (an item without one takes the time of the
 item before it), in a store of its own that is thrown away afterwards: a replay never
 touches the daemon's state. Document frequencies are learned from the replayed items.
@@ -19,13 +21,13 @@ from typing import Any
 
 from daemon.alerts import Renderer, Route, Sender
 from daemon.errors import RaqibError
-from daemon.feeds import Item, content_hash
+from daemon.feeds import Item, content_hash, headline
 from daemon.pipeline import Pipeline
 from daemon.store import Store
 from daemon.stories import Rules
-from daemon.watch import Matcher
+from daemon.watch import Matcher, PlaceFinder
 
-REQUIRED = ("id", "outlet", "title")
+REQUIRED = ("id", "outlet")
 
 
 @dataclass(slots=True)
@@ -44,6 +46,7 @@ class StoryOut:
     hits: list[str] = field(default_factory=list)
     alerts: list[str] = field(default_factory=list)
     updates: list[dict[str, str]] = field(default_factory=list)
+    placements: dict[str, str] = field(default_factory=dict)  # item -> how it was placed
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -55,6 +58,7 @@ class StoryOut:
             "hits": self.hits,
             "alerts": self.alerts,
             "updates": self.updates,
+            "placements": self.placements,
         }
 
 
@@ -82,8 +86,15 @@ def read_items(path: Path) -> list[ReplayItem]:
                 raise RaqibError(f"{where}: {key!r} is missing or empty")
         text = raw.get("text") if raw.get("text") is not None else raw.get("summary", "")
         link = raw.get("link")
-        if not isinstance(text, str) or (link is not None and not isinstance(link, str)):
-            raise RaqibError(f"{where}: 'text', 'summary' and 'link' must be strings")
+        title = raw.get("title") if raw.get("title") is not None else ""
+        if (
+            not isinstance(text, str)
+            or not isinstance(title, str)
+            or (link is not None and not isinstance(link, str))
+        ):
+            raise RaqibError(f"{where}: 'title', 'text', 'summary' and 'link' must be strings")
+        if not title.strip() and not text.strip():
+            raise RaqibError(f"{where}: has neither a title nor a text")
         published = None
         if raw.get("published"):
             try:
@@ -95,7 +106,6 @@ def read_items(path: Path) -> list[ReplayItem]:
             if published.tzinfo is None:
                 published = published.replace(tzinfo=UTC)
         item_id = str(raw["id"])
-        title = str(raw["title"])
         items.append(
             ReplayItem(
                 item_id,
@@ -124,25 +134,37 @@ def replay(
     retry_after_s: float = 30.0,
     give_up_after_s: float = 86400.0,
     renderer: Renderer | None = None,
+    places: PlaceFinder | None = None,
+    grouping: Rules | None = None,
 ) -> list[StoryOut]:
     """Run ``items`` through matching, grouping and alert decisions; the stories, in the
-    order they started. With ``deliver``, due digests and every alert are sent."""
+    order they started. With ``deliver``, due digests and every alert are sent. ``grouping``
+    replaces the grouping rules (``window_s`` is then theirs)."""
     with tempfile.TemporaryDirectory(prefix="raqib-replay-") as tmp:
         store = Store.open(Path(tmp))
         try:
             pipeline = Pipeline(
-                store, matcher, routes, max_age_s=None, grouping=Rules(window_s=window_s)
+                store,
+                matcher,
+                routes,
+                max_age_s=None,
+                grouping=grouping or Rules(window_s=window_s),
+                places=places,
             )
             stories: dict[int, StoryOut] = {}
             now = None
             for r in items:
                 now = r.item.published or now or datetime.now(UTC)
                 report = pipeline.ingest(r.item.outlet, [r.item], now)
-                for _key, story_id in report.placed:
+                why = dict(report.why)
+                for key, story_id in report.placed:
                     out = stories.get(story_id)
                     if out is None:
-                        out = stories[story_id] = StoryOut(story_id, r.item.title)
+                        out = stories[story_id] = StoryOut(
+                            story_id, headline(r.item.title, r.item.text)
+                        )
                     out.items.append(r.id)
+                    out.placements[r.id] = why.get(key, "")
             for row in store.story_rows(list(stories)):
                 out = stories[row.id]
                 out.outlets = list(row.outlets)

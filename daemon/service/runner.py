@@ -40,14 +40,14 @@ from daemon.alerts import (
     cron,
     zone,
 )
-from daemon.errors import ConfigError, Problem
+from daemon.errors import ConfigError, Problem, RaqibError
 from daemon.feeds import ParserPool, make_client
 from daemon.feeds._fetch import USER_AGENT
 from daemon.pipeline import Pipeline, PollReport
 from daemon.service.config import Config, RouteConfig
 from daemon.store import FeedSpec, FeedState, Store
 from daemon.stories import Rules
-from daemon.watch import Matcher, Watchlist, load_watchlists
+from daemon.watch import Gazetteer, Matcher, PlaceFinder, Watchlist, load_watchlists
 
 log = logging.getLogger("raqib.service")
 
@@ -69,6 +69,23 @@ def load_configured_watchlists(config: Config) -> tuple[list[Watchlist], list[Pr
     problem in them."""
     result = load_watchlists(list(config.watchlist_paths), gazetteer_cache=gazetteer_cache(config))
     return result.watchlists, result.problems
+
+
+def place_finder(config: Config, watchlists: list[Watchlist]) -> PlaceFinder | None:
+    """The gazetteer places that grouping reads in text (``stories.places``), within
+    ``stories.countries``, else the countries the watchlists name, else every country;
+    None when switched off or when the gazetteer cannot be read (logged once)."""
+    if not config.story_places:
+        return None
+    countries = config.story_countries
+    if countries is None:
+        named = {c for wl in watchlists for e in wl.entries for c in e.countries}
+        countries = tuple(sorted(named)) or None
+    try:
+        return PlaceFinder(Gazetteer.open(gazetteer_cache(config), countries))
+    except RaqibError as exc:
+        log.warning("stories.no_places", extra={"fields": {"error": str(exc)}})
+        return None
 
 
 def build_routes(config: Config, watchlists: list[Watchlist]) -> tuple[list[Route], list[Problem]]:
@@ -238,6 +255,7 @@ class Service:
             poll_deadline_s=config.poll_deadline_s,
             max_age_s=config.max_age_s,
             grouping=Rules(window_s=config.story_window_s),
+            places=place_finder(config, watchlists),
         )
         self.sender = Sender(
             self.store,

@@ -13,14 +13,17 @@ from dataclasses import dataclass
 from itertools import compress
 from typing import cast
 
+from daemon.stories._evidence import PAIR_SECONDS, pairs, token
 from daemon.text import (
     ARABIC,
     COMMON_ARABIC,
     COMMON_ENGLISH,
+    LATIN,
     normalize,
     normalize_word,
     script_of,
     word_runs,
+    zipf,
 )
 
 # Grouping reads the title and the lead: the first characters of the text. Rewrites and
@@ -137,18 +140,34 @@ STOPWORDS = _STOP_ARABIC | _STOP_LATIN | COMMON_ARABIC | COMMON_ENGLISH
 _PREFIXES = (("وال", 5), ("بال", 5), ("فال", 5), ("كال", 5), ("لل", 4), ("ال", 4))
 
 
+# Suffixes taken off an Arabic word of five letters or more, leaving three or more: a
+# light stem, so that مفخخة and مفخخ, السجون and السجن, هجمات and هجوم meet more often
+# (normalized: ة is ه, ى is ي).
+_SUFFIXES = ("ات", "ون", "ين", "ان", "ها", "هم", "ية", "يه", "ه", "ي")
+
+
+def unprefixed(word: str) -> str:
+    """An Arabic word without its proclitics and article (بالتنف → تنف); others as they are."""
+    if word and "\u0600" <= word[0] <= "\u06ff":
+        for prefix, minimum in _PREFIXES:
+            if word.startswith(prefix) and len(word) >= minimum:
+                return word[len(prefix) :]
+    return word
+
+
 def term(word: str) -> str | None:
     """The form a normalized word is counted under, or None for a word that is not counted
     (stop words, one letter, a lone digit)."""
     if len(word) < 2 or word in STOPWORDS:
         return None
     if "\u0600" <= word[0] <= "\u06ff":
-        for prefix, minimum in _PREFIXES:
-            if word.startswith(prefix) and len(word) >= minimum:
-                word = word[len(prefix) :]
-                break
+        word = unprefixed(word)
         if len(word) < 2 or word in STOPWORDS:
             return None
+        if len(word) >= 5:
+            for suffix in _SUFFIXES:
+                if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+                    return word[: -len(suffix)]
     return word
 
 
@@ -165,6 +184,7 @@ class Raw:
     sketch: array  # sorted smallest shingle hashes (unsigned 32-bit)
     script: str
     numbers: frozenset[str] = frozenset()  # the terms that begin with a digit
+    evidence: frozenset[str] = frozenset()  # kinds, numbers, years, weekdays (``_evidence``)
 
 
 def read(
@@ -206,7 +226,20 @@ def read(
         sketch(list(map(_NORM, (lead or heads)[:COPY_WORDS]))),
         ARABIC if kinds.count(_ARABIC) >= kinds.count(_LATIN) else "la",
         cast(frozenset[str], frozenset(numbers)),
+        _evidence_of(heads, lead),
     )
+
+
+def _evidence_of(heads: list[Word], lead: list[Word]) -> frozenset[str]:
+    """The evidence tokens of the words (``daemon.stories._evidence``)."""
+    found = set(map(_TOKEN, heads))
+    found.update(map(_TOKEN, lead))
+    found.discard(None)
+    for words in (heads, lead):
+        norms = list(map(_NORM, words))
+        if not PAIR_SECONDS.isdisjoint(norms):
+            found |= pairs(norms)
+    return cast(frozenset[str], frozenset(found))
 
 
 def _words(text: str) -> list[Word]:
@@ -219,12 +252,13 @@ def _words(text: str) -> list[Word]:
 
 
 # A word as grouping reads it: its normalized form, its term (None: not counted), its kind,
-# and its term again if that is a number (else None).
-Word = tuple[str, str | None, int, str | None]
+# its term again if that is a number (else None), and its evidence token (else None).
+Word = tuple[str, str | None, int, str | None, str | None]
 _NORM = operator.itemgetter(0)
 _TERM = operator.itemgetter(1)
 _KIND = operator.itemgetter(2)
 _NUMBER_TERM = operator.itemgetter(3)
+_TOKEN = operator.itemgetter(4)
 # Each distinct word is read once per process.
 _WORDS: dict[str, Word] = {}
 _WORDS_MAX = 500_000
@@ -246,7 +280,13 @@ def _remember(raw: str) -> Word:
         kind = _NUMBER
     else:
         kind = _ARABIC if script_of(t) == ARABIC else _LATIN
-    found = _WORDS[raw] = (norm, t, kind, t if kind == _NUMBER else None)
+    found = _WORDS[raw] = (
+        norm,
+        t,
+        kind,
+        t if kind == _NUMBER else None,
+        token(norm, unprefixed(norm)),
+    )
     return found
 
 
@@ -286,6 +326,26 @@ def resemblance(a: array, b: array) -> float:
     return shared / k
 
 
+# Before the stream has taught it much, a word's document frequency starts from how common
+# it is in the language (wordfreq): as if PRIOR_DOCS reports of WORDS_PER_DOC words had
+# been read. A new installation, or a replay of a few reports, then already knows that
+# "said" says less than "Ghwayran"; after some thousands of reports the stream dominates.
+PRIOR_DOCS = 1000
+WORDS_PER_DOC = 300
+
+
+@functools.lru_cache(maxsize=200_000)
+def prior(t: str) -> float:
+    """The document count the language alone gives term ``t`` (0 for tokens and names)."""
+    if not t or t[0] == "@" or t[0].isdigit():
+        return 0.0
+    arabic = "\u0600" <= t[0] <= "\u06ff"
+    z = max(zipf(t, ARABIC), zipf("ال" + t, ARABIC)) if arabic else zipf(t, LATIN)
+    if z <= 0.0:
+        return 0.0
+    return PRIOR_DOCS * min(1.0, WORDS_PER_DOC * 10.0 ** (z - 9.0))
+
+
 class DocFreq:
     """Document frequencies learned from the stream: how many items carried each term."""
 
@@ -310,7 +370,10 @@ class DocFreq:
         if found is None:
             # Smoothed: a term never seen counts as seen once; at least 1, so no term
             # vanishes.
-            found = self._idf[t] = math.log((self.docs + 1) / (self.counts.get(t, 0) + 1)) + 1.0
+            found = self._idf[t] = (
+                math.log((self.docs + PRIOR_DOCS + 1) / (self.counts.get(t, 0) + prior(t) + 1))
+                + 1.0
+            )
         return found
 
     def idfs(self, terms: Sequence[str]) -> list[float]:
@@ -320,9 +383,13 @@ class DocFreq:
         if all(found):  # an IDF is at least 1: only the missing ones are falsy
             return found  # type: ignore[return-value]
         missing = list(compress(terms, map(_IS_NONE, found)))
-        # ``idf``, one C loop per step: log((docs + 1) / (count + 1)) + 1.
-        seen = map(_ONE_PLUS_INT, map(self.counts.get, missing, _ZERO_COUNTS))
-        fractions = map(operator.truediv, itertools.repeat(self.docs + 1), seen)
+        # ``idf``, one C loop per step: log((docs + prior docs + 1) / (count + prior + 1)) + 1.
+        seen = map(
+            operator.add,
+            map(_ONE_PLUS_INT, map(self.counts.get, missing, _ZERO_COUNTS)),
+            map(prior, missing),
+        )
+        fractions = map(operator.truediv, itertools.repeat(self.docs + PRIOR_DOCS + 1), seen)
         cache.update(zip(missing, map(_ONE_PLUS, map(math.log, fractions)), strict=True))
         return list(map(cache.__getitem__, terms))
 
@@ -356,6 +423,8 @@ class Doc:
     sketch: array
     script: str
     at: float
+    # Which kinds of fact it states, as bits: 1 incident kinds, 2 weekdays, 4 years.
+    stated: int = 0
 
     def indexed(self) -> Doc:
         """This item as the window keeps it, once its terms are in the index."""
@@ -370,6 +439,7 @@ class Doc:
             self.sketch,
             self.script,
             self.at,
+            self.stated,
         )
 
     def vector(self) -> dict[int, float]:
@@ -423,16 +493,17 @@ def weigh(raw: Raw, df: DocFreq, at: float) -> Doc:
         top_terms,
         array("q", list(map(hash, top_terms))),
         array("f", [w / norm for w in tops]),
-        {e: df.idf("@" + e) for e in raw.entries},
+        {e: df.idf("@" + e) for e in (*raw.entries, *raw.evidence)},
         tuple(raw.people),
         tuple(title[i] for i in marks),
         tuple(raw.names),
         raw.sketch,
         raw.script,
         at,
+        sum({"k:": 1, "d:": 2, "y:": 4}.get(e[:2], 0) for e in {t[:2] for t in raw.evidence}),
     )
 
 
 def doc_terms(raw: Raw) -> list[str]:
     """The terms an item adds to the document frequencies: its words and its entries."""
-    return [*raw.counts, *("@" + e for e in raw.entries)]
+    return [*raw.counts, *("@" + e for e in (*raw.entries, *raw.evidence))]

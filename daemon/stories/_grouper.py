@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import heapq
-import math
-import operator
 from array import array
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import compress, count
+from itertools import compress
 from typing import Any
 
-from daemon.stories._features import ZEROS, Doc, DocFreq, doc_terms, read, resemblance, weigh
+from daemon.stories._features import Doc, DocFreq, doc_terms, read, resemblance, weigh
+from daemon.stories._model import explain, probability, table, weights
 
 HOUR = 3600.0
-# Terms a story's centroid keeps (it is cut to half when it grows past this).
-CENTROID_TERMS = 256
 DEFAULT_WINDOW_S = 48 * HOUR
 
 
@@ -25,78 +22,43 @@ class Rules:
     """The thresholds of the grouping decision (see the package docstring)."""
 
     window_s: float = DEFAULT_WINDOW_S
-    # Score needed to join a story; a day after the story's first report it starts to
-    # rise, linearly, by ``late_penalty`` at ``late_after_s``.
-    threshold: float = 0.25
+    # The probability (``daemon.stories._model``) that the item tells the story's event,
+    # needed to join it: None takes the fitted table's threshold. A day after the story's
+    # first report it starts to rise, linearly, by ``late_penalty`` at ``late_after_s``.
+    join: float | None = None
+    # The story as a whole: the item is compared with up to ``story_items`` of its latest
+    # reports and must reach the bar with half of those in its own script, (n + 1) // 2
+    # and at most ``story_quorum`` (with one, when the story has none in it yet): the
+    # score is that k-th best probability. So a story with three or more reports in a
+    # script is never joined by resembling one of them alone: it grows by what its
+    # reports share, not by a chain of reports each like the one before. (By script: an
+    # English report may join through the story's one English report, which joined on
+    # names and facts; an Arabic report is judged by the story's Arabic reports.)
+    story_items: int = 8
+    story_quorum: int = 2
+    # Below this cosine, and with no name in common, a pair is not scored at all.
+    min_cosine: float = 0.05
+    # The model's weights and bias (``daemon.stories._model``); None: the fitted table.
+    model: tuple[tuple[float, ...], float] | None = None
     late_penalty: float = 0.10
     late_from_s: float = 24 * HOUR
     late_after_s: float = 72 * HOUR
-    # Weight of the shared-entries similarity (IDF-weighted Jaccard) in the score, counted
-    # only when the items share a person: places, even several, are what two different
-    # incidents in one town share (the town, the province, the hospital, the rescuers).
-    entry_weight: float = 0.5
-    # Terms two items must share to be compared by wording at all: one rare word in two
-    # short items is a coincidence, not a story.
-    min_shared_terms: int = 3
-    # Items in different scripts share no words; they join on entries alone, when they
-    # share a person and at least ``cross_min_entries`` entries in all, their similarity
-    # reaches ``cross_threshold``, and the item comes at most ``cross_within_s`` after the
-    # story's first report.
-    cross_min_entries: int = 2
-    cross_threshold: float = 0.45
-    cross_within_s: float = 12 * HOUR
     # A near-verbatim copy (estimated resemblance of word 4-gram sets) joins the story of
     # the item it copies, and counts as the same source for corroboration.
     copy_resemblance: float = 0.5
     # Candidate lookup: the item's ``query_terms`` heaviest terms, the latest
     # ``scan_per_term`` postings of each; the ``candidates`` items that share most of them
     # (at least ``min_query_shared``); and the latest ``scan_per_person`` items naming
-    # each of its two rarest people.
+    # each of its ``lookup_entries`` rarest entries, places and numbers (the way to
+    # reports in the other script).
     query_terms: int = 8
     scan_per_term: int = 64
     candidates: int = 16
     min_query_shared: int = 2
-    scan_per_person: int = 16
+    scan_per_person: int = 6
+    lookup_entries: int = 3
     # Copies are looked for among candidates whose words are at least this alike.
     copy_min_cosine: float = 0.3
-
-
-@dataclass(slots=True)
-class Centroid:
-    """The sum of a story's term weights in one script, with its squared norm: parallel
-    arrays in the order the terms came, so that the window keeps no Python object per
-    term (a dict would hold an int key and a float per term of every story)."""
-
-    keys: array = field(default_factory=lambda: array("q"))  # term keys (``Doc.keys``)
-    weights: array = field(default_factory=lambda: array("d"))
-    norm2: float = 0.0
-
-    def add(self, doc: Doc) -> None:
-        keys, weights = self.keys, self.weights
-        at = dict(zip(keys, count()))
-        total = self.norm2
-        for t, w in zip(doc.keys, doc.weights, strict=True):
-            i = at.get(t)
-            if i is None:
-                old = 0.0
-                at[t] = len(keys)
-                keys.append(t)
-                weights.append(w)
-            else:
-                old = weights[i]
-                weights[i] = old + w
-            total += 2 * old * w + w * w
-        if len(keys) > CENTROID_TERMS:  # the heaviest half, the first ones on a tie
-            kept = sorted(range(len(keys)), key=weights.__getitem__, reverse=True)
-            del kept[CENTROID_TERMS // 2 :]
-            self.keys = array("q", map(keys.__getitem__, kept))
-            self.weights = array("d", map(weights.__getitem__, kept))
-            total = sum(w * w for w in self.weights)
-        self.norm2 = total
-
-    def dot(self, vector: dict[int, float]) -> float:
-        """The dot product with a term vector (``Doc.vector()``)."""
-        return sum(map(operator.mul, map(vector.get, self.keys, ZEROS), self.weights))
 
 
 @dataclass(slots=True)
@@ -114,35 +76,6 @@ class Story:
     # Kept for the caller (alerts): the hits of its items, and its first reports.
     hits: list[Any] = field(default_factory=list)
     reports: list[Any] = field(default_factory=list)
-    # The sum of its items' term weights, per script: what the story is about as a
-    # whole, so that it cannot drift from item to item. Kept from the second item on
-    # (most stories have one); until then ``first`` stands for it.
-    centroids: dict[str, Centroid] | None = None
-    first: Doc | None = None
-
-    def absorb(self, doc: Doc) -> None:
-        if self.centroids is None:
-            if self.first is None:
-                self.first = doc
-                return
-            self.centroids = {}
-            first, self.first = self.first, None
-            self.absorb(first)
-        centroid = self.centroids.get(doc.script)
-        if centroid is None:
-            centroid = self.centroids[doc.script] = Centroid()
-        centroid.add(doc)
-
-    def cosine(self, doc: Doc, mine: dict[int, float] | None = None) -> float:
-        """The cosine of an item's terms and the story's centroid in its script."""
-        if self.centroids is None:
-            if self.first is None or self.first.script != doc.script:
-                return 0.0
-            return doc.overlap(self.first, mine)[0]
-        found = self.centroids.get(doc.script)
-        if found is None or found.norm2 <= 0:
-            return 0.0
-        return found.dot(doc.vector() if mine is None else mine) / math.sqrt(found.norm2)
 
     @property
     def independent(self) -> int:
@@ -158,6 +91,22 @@ class Placement:
     via: int | None = None  # the item of the story it is most like
     copy_of: int | None = None  # an item it is a near-verbatim copy of
     reason: str = "new"  # "new", "text", "entries" or "copy"
+    needed: float = 0.0  # the bar the score had to reach
+    evidence: str = ""  # what the score rests on, in words
+    # For a new story: the best story it was compared with, and why it did not join.
+    nearest: str = ""
+
+    def describe(self) -> str:
+        """How the item was placed, in words (``raqib replay --json``, logs)."""
+        if self.story is None:
+            return "new story" + (f"; nearest: {self.nearest}" if self.nearest else "")
+        if self.reason == "copy":
+            return f"joined story {self.story}: a copy of item {self.copy_of}"
+        return (
+            f"joined story {self.story} via item {self.via}: {self.reason} "
+            f"{self.score:.2f} >= {self.needed:.2f}"
+            + (f" ({self.evidence})" if self.evidence else "")
+        )
 
 
 @dataclass(slots=True)
@@ -178,11 +127,19 @@ class _Probe:
     marks: frozenset[str]
     mark_keys: frozenset[int]  # the keys of its marks
     names: frozenset[str]
+    stated: int  # the kinds of fact it states (``_STATED`` bits)
 
     @classmethod
     def of(cls, doc: Doc) -> _Probe:
         marks = frozenset(doc.marks)
-        return cls(doc, doc.vector(), marks, frozenset(map(hash, marks)), frozenset(doc.names))
+        return cls(
+            doc,
+            doc.vector(),
+            marks,
+            frozenset(map(hash, marks)),
+            frozenset(doc.names),
+            doc.stated,
+        )
 
     def shares_marks(self, other: Doc) -> bool:
         """Whether either item has the other's marks among its terms or names."""
@@ -219,6 +176,8 @@ class Grouper:
         # skips entries that a later report made stale.
         self._ends: list[tuple[float, int]] = []
         self.last_item_id = 0
+        self._model = self.rules.model or weights()
+        self._join = self.rules.join if self.rules.join is not None else table()["threshold"]
 
     def __len__(self) -> int:
         return len(self._docs)
@@ -244,65 +203,133 @@ class Grouper:
     def place(self, doc: Doc) -> Placement:
         """The story ``doc`` belongs to, or a new one; changes nothing."""
         rules = self.rules
+        w, bias = self._model
+        join = self._join
+        probe = _Probe.of(doc)
         best = Placement(None)
         best_margin = 0.0
-        probe = _Probe.of(doc)
+        nearest: tuple[float, str] | None = None
+        # Each candidate's story, with the probabilities found against its items.
+        met: dict[int, dict[int, tuple[float, tuple[float, ...]]]] = {}
         for item_id in self._candidates(doc):
             other = self._docs[item_id]
             story = self.stories[self._story_of[item_id]]
-            gap = doc.at - story.first_at
-            late = (gap - rules.late_from_s) / (rules.late_after_s - rules.late_from_s)
-            needed = rules.threshold + rules.late_penalty * min(max(late, 0.0), 1.0)
-            score, bonus, reason, cosine = self._score(probe, other)
-            copy = (
+            values = self.features(probe, other)
+            if values is None:
+                continue  # no shared word of weight, no shared name: not one event
+            cosine = values[0]
+            if (
                 cosine >= rules.copy_min_cosine
                 and resemblance(doc.sketch, other.sketch) >= rules.copy_resemblance
+            ):
+                margin = 1.0 + cosine
+                if best.story is None or margin > best_margin:
+                    best = Placement(story.id, cosine, item_id, item_id, "copy")
+                    best_margin = margin
+                continue
+            met.setdefault(story.id, {})[item_id] = (probability(values, w, bias), values)
+        for story_id, found in met.items():
+            story = self.stories[story_id]
+            via, (p_via, values) = max(found.items(), key=lambda kv: kv[1][0])
+            cross = self._docs[via].script != doc.script
+            gap = doc.at - story.first_at
+            late = (gap - rules.late_from_s) / (rules.late_after_s - rules.late_from_s)
+            needed = join + rules.late_penalty * min(max(late, 0.0), 1.0)
+            if p_via < needed:
+                # The story's score is at most its best pair: it cannot be joined.
+                if nearest is None or p_via > nearest[0]:
+                    nearest = (
+                        p_via,
+                        f"story {story_id} via item {via}: {p_via:.2f} < {needed:.2f} "
+                        f"({explain(values, w)})",
+                    )
+                continue
+            # The story as a whole: its latest reports, each compared once, by script.
+            docs = self._docs
+            probs: dict[str, list[float]] = {}
+            for item_id, (p, _) in found.items():
+                probs.setdefault(docs[item_id].script, []).append(p)
+            for item_id in story.items[-rules.story_items :]:
+                if item_id not in found and item_id in docs:
+                    other = docs[item_id]
+                    got = self.features(probe, other)
+                    p = 0.0 if got is None else probability(got, w, bias)
+                    probs.setdefault(other.script, []).append(p)
+            # Its reports in the item's own script decide; only a story told so far in
+            # the other script alone is met across scripts.
+            own = probs.get(doc.script)
+            ps = own or next(iter(probs.values()))
+            ps.sort(reverse=True)
+            n = len(ps)
+            # Across scripts one report suffices: such a pair already shares a name and a
+            # fact (``features``), and the story's next report in this script is judged by
+            # this one.
+            k = min(rules.story_quorum, (n + 1) // 2) if own else 1
+            score = ps[k - 1]
+            evidence = explain(values, w) + (
+                f"; {k} of {n} of its reports at {score:.2f} or more" if k > 1 else ""
             )
-            if copy:
-                reason = "copy"
-            elif reason == "entries":
-                if abs(doc.at - story.first_at) > rules.cross_within_s:
-                    continue
-            elif score >= needed and story.cosine(doc, probe.vector) + bonus < needed:
-                continue  # like one report, unlike the story as a whole: a drift
-            margin = (1.0 + score) if copy else score - needed
-            if (copy or margin >= 0) and (best.story is None or margin > best_margin):
-                best = Placement(story.id, score, item_id, item_id if copy else None, reason)
+            margin = score - needed
+            if margin < 0:
+                if nearest is None or score > nearest[0]:
+                    nearest = (
+                        score,
+                        f"story {story_id} via item {via}: {score:.2f} < {needed:.2f} ({evidence})",
+                    )
+                continue
+            if best.story is None or (best.reason != "copy" and margin > best_margin):
+                reason = "entries" if cross else "text"
+                best = Placement(story_id, score, via, None, reason, needed, evidence)
                 best_margin = margin
+        if best.story is None and nearest is not None:
+            best = Placement(None, nearest[0], nearest=nearest[1])
         return best
 
-    def _score(self, probe: _Probe, other: Doc) -> tuple[float, float, str, float]:
-        """How alike the item being placed and another are, before time is counted: the
-        score, the part of it that comes from shared entries, what it rests on ("text" or
-        "entries"), and the cosine of their words."""
-        rules = self.rules
+    def features(self, probe: _Probe, other: Doc) -> tuple[float, ...] | None:
+        """The model's features (``daemon.stories._model.FEATURES``) of the item being
+        placed and another; None for two items that share no name and hardly a word
+        (cosine under ``min_cosine``), or, in two scripts, not both a name and a fact: the
+        model does not put those together."""
         doc = probe.doc
-        if doc.script != other.script:
-            shared = doc.entries.keys() & other.entries.keys()
-            entries = _weighted_jaccard(doc.entries, other.entries, shared)
-            if (
-                not shared.isdisjoint(doc.people)
-                and len(shared) >= rules.cross_min_entries
-                and entries >= rules.cross_threshold
-            ):
-                # Scaled so that the cross-script threshold meets the same-script one.
-                score = rules.threshold * entries / rules.cross_threshold
-                return score, score, "entries", 0.0
-            return 0.0, 0.0, "entries", 0.0
-        cosine, shared_terms = doc.overlap(other, probe.vector)
-        if shared_terms < rules.min_shared_terms:
-            return 0.0, 0.0, "text", cosine
-        if doc.marks and other.marks and not probe.shares_marks(other):
-            # Neither title's rarest words are in the other report: two reports built
-            # alike (a congratulation to another president, a wedding of another family).
-            return 0.0, 0.0, "text", cosine
-        bonus = 0.0
-        if doc.people and other.entries:  # entries count when the two share a person
-            shared = doc.entries.keys() & other.entries.keys()
-            if not shared.isdisjoint(doc.people):
-                entries = _weighted_jaccard(doc.entries, other.entries, shared)
-                bonus = rules.entry_weight * entries
-        return cosine + bonus, bonus, "text", cosine
+        cross = doc.script != other.script
+        cosine = 0.0 if cross else doc.overlap(other, probe.vector)[0]
+        mine, theirs = doc.entries, other.entries
+        shared = mine.keys() & theirs.keys()
+        facts = sum(1 for e in shared if e[:2] in _FACTS)
+        if cross:
+            # Across scripts, a name alone (the town, the base) is what two events there
+            # share: a fact must be shared too (the kind, a number, the day), and a name.
+            if not facts or facts == len(shared):
+                return None
+        elif cosine < self.rules.min_cosine and facts == len(shared):
+            return None
+        person = not shared.isdisjoint(doc.people)
+        numbers = places = 0
+        for e in shared:
+            if e.startswith("n:"):
+                numbers += 1
+            elif e.startswith("gn:") or ":" not in e:
+                places += 1
+        # Both name tokens of a kind (incident kinds, weekdays, years) and share none.
+        stated = other.stated & probe.stated
+        if stated:
+            for e in shared:
+                bit = _STATED.get(e[:2], 0)
+                stated &= ~bit
+        conflicts = [float(bool(stated & bit)) for bit in _STATED_BITS]
+        marks = not cross and bool(doc.marks) and bool(other.marks) and probe.shares_marks(other)
+        jaccard = _weighted_jaccard(mine, theirs, shared)
+        return (
+            cosine,
+            jaccard,
+            float(person),
+            min(numbers, 3) / 3,
+            float(places > 0),
+            *conflicts,
+            float(cross),
+            jaccard if cross else 0.0,
+            float(marks),
+        )
 
     def _candidates(self, doc: Doc) -> list[int]:
         """The items most worth comparing: those sharing most of the item's heaviest terms
@@ -333,10 +360,12 @@ class Grouper:
         if len(found) > rules.candidates:
             found.sort(key=shared.__getitem__, reverse=True)
             del found[rules.candidates :]
-        if doc.people:
+        named = [e for e in doc.entries if e[:2] not in ("k:", "d:", "y:")]
+        if named:
             seen = set(found)
-            people = sorted(doc.people, key=lambda e: doc.entries.get(e, 0.0), reverse=True)
-            for entry in people[:2]:
+            # Its rarest names, places and numbers: the way to reports in the other script.
+            named.sort(key=lambda e: doc.entries[e], reverse=True)
+            for entry in named[: rules.lookup_entries]:
                 for item_id in self._by_entry.get(entry, _NO_IDS)[-rules.scan_per_person :]:
                     if item_id not in seen and item_id in live:
                         seen.add(item_id)
@@ -372,7 +401,6 @@ class Grouper:
         merged = {outlet}.union(*joined)
         story.sources = [s for s in story.sources if s not in joined] + [merged]
         kept = doc.indexed()  # its term strings, needed only until indexed, are let go
-        story.absorb(kept)
         self._docs[item_id] = kept
         self._story_of[item_id] = story_id
         self._outlets[item_id] = outlet
@@ -424,6 +452,12 @@ class Grouper:
 
 
 _NO_IDS = array("q")  # the postings of an entry no item has
+
+
+_FACTS = ("k:", "n:", "d:", "y:")
+# The tokens whose conflict counts, as bits of ``Doc.stated``.
+_STATED = {"k:": 1, "d:": 2, "y:": 4}
+_STATED_BITS = (1, 2, 4)
 
 
 def _weighted_jaccard(a: dict[str, float], b: dict[str, float], shared: set[str]) -> float:

@@ -51,17 +51,20 @@ Every hit carries its method, a score and, when it is not exact, the reason in w
 ``risks`` lists the warnings ``raqib check`` prints about risky entries.
 """
 
+from daemon.watch._gazetteer import Gazetteer
 from daemon.watch._load import KINDS, Entry, LoadResult, Watchlist, load_watchlist, load_watchlists
 from daemon.watch._match import METHODS, Hit, Matcher
-from daemon.watch._places import resolve_places, wants_gazetteer
+from daemon.watch._places import PlaceFinder, resolve_places, wants_gazetteer
 from daemon.watch._risks import risks
 
 __all__ = [
     "KINDS",
     "Entry",
+    "Gazetteer",
     "Hit",
     "LoadResult",
     "METHODS",
+    "PlaceFinder",
     "Matcher",
     "Watchlist",
     "load_watchlist",

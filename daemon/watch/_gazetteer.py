@@ -322,6 +322,12 @@ class Gazetteer:
                 found.append(place)
         return found
 
+    def first(self, key: str) -> int | None:
+        """The GeoNames id of the most populous place whose name has the lookup key
+        ``key`` (as ``name_key`` makes it), or None: a lookup with no normalizing."""
+        ids = self._keys.get(key)
+        return int(ids.split(",", 1)[0]) if ids else None
+
     def place(self, geonameid: int) -> Place | None:
         """The place with this GeoNames id, if the index holds it."""
         place = self._places.get(geonameid)

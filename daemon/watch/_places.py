@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Collection
+from functools import lru_cache
 from pathlib import Path
 
 from daemon.errors import Problem
@@ -26,12 +27,14 @@ from daemon.text import (
     ARABIC,
     EVERYDAY,
     LATIN,
+    LATIN_ARTICLES,
     OFTEN_A_WORD,
     PROMINENT,
     everyday_name,
     is_head,
     normalize_word,
     script_of,
+    text_readings,
     word_runs,
     zipf,
 )
@@ -238,3 +241,93 @@ def _bigger_namesake(
 def _everyday_arabic(name: str, bar: float = 4.5) -> float | None:
     words = [normalize_word(w) for w in word_runs(name)]
     return everyday_name(words[0], bar) if len(words) == 1 else None
+
+
+class PlaceFinder:
+    """The gazetteer places a text names, whether or not a watchlist has them: evidence
+    that two reports, in any script, tell of one place (``daemon.stories``).
+
+    A run of one to three words is looked up by its gazetteer key (Arabic: the words as
+    they are, the first with its proclitics off, ``بمدينة الحسكة`` → ``الحسكه``; Latin:
+    capitalized words, articles left out, "Deir ez-Zor" → ``deir zor``); the longest run
+    wins. A one-word name that is also an everyday word (``_word_is_everyday``: صور,
+    الباب, "Hit"; not بغداد, however common) is not taken, nor a word of fewer than three
+    letters. Each place found
+    is a token ``gn:<GeoNames id>`` of the most populous place of that name, so التنف and
+    "al-Tanf" give the same token."""
+
+    LONGEST = 3
+
+    def __init__(self, gazetteer: Gazetteer):
+        self._gazetteer = gazetteer
+        self._found: dict[str, str | None] = {}  # key -> token, or None: not a place
+
+    def _token(self, key: str) -> str | None:
+        if key in self._found:
+            return self._found[key]
+        token = None
+        words = key.split()
+        single = len(words) == 1
+        if not (single and (len(key) < 3 or _word_is_everyday(key))):
+            found = self._gazetteer.first(key)
+            if found is not None:
+                token = f"gn:{found}"
+        if len(self._found) >= 100_000:
+            self._found.clear()
+        self._found[key] = token
+        return token
+
+    def find(self, text: str) -> frozenset[str]:
+        """The ``gn:`` tokens of the places named in ``text``."""
+        tokens: set[str] = set()
+        runs: list[list[str]] = [[]]
+        for raw in word_runs(text):
+            word = normalize_word(raw)
+            if not word:
+                continue
+            script = script_of(word)
+            if script == ARABIC or (raw[:1].isupper() and word not in LATIN_ARTICLES):
+                runs[-1].append(word)
+            elif word in LATIN_ARTICLES and runs[-1]:
+                continue  # Deir ez-Zor: the article inside a name
+            else:
+                runs.append([])
+        for run in runs:
+            i = 0
+            while i < len(run):
+                step = 1
+                for size in range(min(self.LONGEST, len(run) - i), 0, -1):
+                    token = self._lookup(run[i : i + size])
+                    if token is not None:
+                        tokens.add(token)
+                        step = size
+                        break
+                i += step
+        return frozenset(tokens)
+
+    def _lookup(self, words: list[str]) -> str | None:
+        first, rest = words[0], words[1:]
+        for head in _heads(first):
+            token = self._token(" ".join([head, *rest]) if rest else head)
+            if token is not None:
+                return token
+        return None
+
+
+@lru_cache(maxsize=100_000)
+def _heads(word: str) -> tuple[str, ...]:
+    """The forms a word of text may have as the first word of a place name: as written,
+    and without its proclitics (بمدينة → مدينه, بالحسكة → الحسكه)."""
+    if script_of(word) != ARABIC:
+        return (word,)
+    heads = [("ال" + r.stem) if r.article else r.stem for r in text_readings(word, ARABIC)]
+    return tuple(dict.fromkeys(heads))
+
+
+def _word_is_everyday(word: str) -> bool:
+    """Whether a one-word place name is an everyday word: in Arabic when it and its form
+    with the article toggled are both common (``everyday_name``: الباب and باب are, بغداد
+    and البغداد are not); in Latin letters when it is a common English word ("Hit")."""
+    if script_of(word) == ARABIC:
+        return everyday_name(word, EVERYDAY) is not None
+    return zipf(word, LATIN) >= EVERYDAY
