@@ -244,28 +244,27 @@ class Grouper:
                         f"({explain(values, w)})",
                     )
                 continue
-            # The story as a whole: its latest reports, each compared once, by script.
+            # The story as a whole: its latest reports in the item's own script decide;
+            # only a story told so far in the other script alone is met across scripts,
+            # where one report suffices: such a pair already shares a name and a fact
+            # (``features``), and the story's next report in this script is judged by it.
             docs = self._docs
-            probs: dict[str, list[float]] = {}
-            for item_id, (p, _) in found.items():
-                probs.setdefault(docs[item_id].script, []).append(p)
-            for item_id in story.items[-rules.story_items :]:
-                if item_id not in found and item_id in docs:
-                    other = docs[item_id]
-                    got = self.features(probe, other)
-                    p = 0.0 if got is None else probability(got, w, bias)
-                    probs.setdefault(other.script, []).append(p)
-            # Its reports in the item's own script decide; only a story told so far in
-            # the other script alone is met across scripts.
-            own = probs.get(doc.script)
-            ps = own or next(iter(probs.values()))
-            ps.sort(reverse=True)
-            n = len(ps)
-            # Across scripts one report suffices: such a pair already shares a name and a
-            # fact (``features``), and the story's next report in this script is judged by
-            # this one.
-            k = min(rules.story_quorum, (n + 1) // 2) if own else 1
-            score = ps[k - 1]
+            latest = [i for i in story.items[-rules.story_items :] if i in docs]
+            mine = [i for i in latest if docs[i].script == doc.script]
+            n = len(mine)
+            k = min(rules.story_quorum, (n + 1) // 2) if n else 1
+            ps = sorted(
+                (p for i, (p, _) in found.items() if not n or docs[i].script == doc.script),
+                reverse=True,
+            )
+            if len(ps) < k:
+                # Not enough of them were candidates: compare the others too, once each.
+                for item_id in mine:
+                    if item_id not in found:
+                        got = self.features(probe, docs[item_id])
+                        ps.append(0.0 if got is None else probability(got, w, bias))
+                ps.sort(reverse=True)
+            score = ps[k - 1] if len(ps) >= k else 0.0
             evidence = explain(values, w) + (
                 f"; {k} of {n} of its reports at {score:.2f} or more" if k > 1 else ""
             )
