@@ -82,12 +82,17 @@ def features(rows: list[dict[str, Any]], env: Setup) -> list[tuple[float, ...]]:
     grouper = Grouper()
     at = datetime(2026, 1, 5, tzinfo=UTC)
     items = [
-        Item(r["outlet"], f"g:{r['id']}", r["id"], None, r["title"] or "", r["text"], at, "")
+        Item(
+            r["outlet"],
+            f"g:{r['id']}",
+            r["id"],
+            None,
+            r["title"] or "",
+            r["text"],
+            at,
+            content_hash(r["title"] or "", r["text"]),
+        )
         for r in rows
-    ]
-    items = [
-        Item(i.outlet, i.key, i.guid, None, i.title, i.text, at, content_hash(i.title, i.text))
-        for i in items
     ]
     hits = [[h for _, h in item_hits(matcher, item)] for item in items]
     # Document frequencies from every report, then each report weighed with them.

@@ -17,7 +17,7 @@ little, ``n:34`` much), and across scripts they are the only words two reports s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from daemon.text import normalize_word
 
@@ -98,6 +98,20 @@ def token(word: str, bare: str) -> str | None:
         if len(word) >= 2 and word[0] != "0":
             return "n:" + word
     return None
+
+
+# The prefixes of the tokens that state a fact (watchlist entries and ``gn:`` places name).
+FACTS = ("k:", "n:", "d:", "y:")
+# The facts whose conflict counts (both state one, none in common), as bits.
+STATED = {"k:": 1, "d:": 2, "y:": 4}
+
+
+def stated(tokens: Iterable[str]) -> int:
+    """The ``STATED`` bits of the kinds of fact among ``tokens``."""
+    bits = 0
+    for t in tokens:
+        bits |= STATED.get(t[:2], 0)
+    return bits
 
 
 # The second words of ``_PAIRS``: only texts with one of them are read for pairs.

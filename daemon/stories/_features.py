@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from itertools import compress
 from typing import cast
 
-from daemon.stories._evidence import PAIR_SECONDS, pairs, token
+from daemon.stories._evidence import PAIR_SECONDS, pairs, stated, token
 from daemon.text import (
     ARABIC,
     COMMON_ARABIC,
@@ -423,7 +423,7 @@ class Doc:
     sketch: array
     script: str
     at: float
-    # Which kinds of fact it states, as bits: 1 incident kinds, 2 weekdays, 4 years.
+    # Which kinds of fact it states (``_evidence.STATED`` bits: kinds, weekdays, years).
     stated: int = 0
 
     def indexed(self) -> Doc:
@@ -500,7 +500,7 @@ def weigh(raw: Raw, df: DocFreq, at: float) -> Doc:
         raw.sketch,
         raw.script,
         at,
-        sum({"k:": 1, "d:": 2, "y:": 4}.get(e[:2], 0) for e in {t[:2] for t in raw.evidence}),
+        stated(raw.evidence),
     )
 
 

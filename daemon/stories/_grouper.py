@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from itertools import compress
 from typing import Any
 
+from daemon.stories._evidence import FACTS, STATED
 from daemon.stories._features import Doc, DocFreq, doc_terms, read, resemblance, weigh
 from daemon.stories._model import explain, probability, table, weights
 
@@ -127,7 +128,7 @@ class _Probe:
     marks: frozenset[str]
     mark_keys: frozenset[int]  # the keys of its marks
     names: frozenset[str]
-    stated: int  # the kinds of fact it states (``_STATED`` bits)
+    stated: int  # the kinds of fact it states (``STATED`` bits)
 
     @classmethod
     def of(cls, doc: Doc) -> _Probe:
@@ -208,7 +209,8 @@ class Grouper:
         probe = _Probe.of(doc)
         best = Placement(None)
         best_margin = 0.0
-        nearest: tuple[float, str] | None = None
+        # The story that came closest, for a new story's reason: score, story, via, bar, why.
+        nearest: tuple[float, int, int, float, str] | None = None
         # Each candidate's story, with the probabilities found against its items.
         met: dict[int, dict[int, tuple[float, tuple[float, ...]]]] = {}
         for item_id in self._candidates(doc):
@@ -238,11 +240,7 @@ class Grouper:
             if p_via < needed:
                 # The story's score is at most its best pair: it cannot be joined.
                 if nearest is None or p_via > nearest[0]:
-                    nearest = (
-                        p_via,
-                        f"story {story_id} via item {via}: {p_via:.2f} < {needed:.2f} "
-                        f"({explain(values, w)})",
-                    )
+                    nearest = (p_via, story_id, via, needed, explain(values, w))
                 continue
             # The story as a whole: its latest reports in the item's own script decide;
             # only a story told so far in the other script alone is met across scripts,
@@ -271,17 +269,19 @@ class Grouper:
             margin = score - needed
             if margin < 0:
                 if nearest is None or score > nearest[0]:
-                    nearest = (
-                        score,
-                        f"story {story_id} via item {via}: {score:.2f} < {needed:.2f} ({evidence})",
-                    )
+                    nearest = (score, story_id, via, needed, evidence)
                 continue
             if best.story is None or (best.reason != "copy" and margin > best_margin):
                 reason = "entries" if cross else "text"
                 best = Placement(story_id, score, via, None, reason, needed, evidence)
                 best_margin = margin
         if best.story is None and nearest is not None:
-            best = Placement(None, nearest[0], nearest=nearest[1])
+            score, story_id, via, needed, evidence = nearest
+            best = Placement(
+                None,
+                score,
+                nearest=f"story {story_id} via item {via}: {score:.2f} < {needed:.2f} ({evidence})",
+            )
         return best
 
     def features(self, probe: _Probe, other: Doc) -> tuple[float, ...] | None:
@@ -294,7 +294,7 @@ class Grouper:
         cosine = 0.0 if cross else doc.overlap(other, probe.vector)[0]
         mine, theirs = doc.entries, other.entries
         shared = mine.keys() & theirs.keys()
-        facts = sum(1 for e in shared if e[:2] in _FACTS)
+        facts = sum(1 for e in shared if e[:2] in FACTS)
         if cross:
             # Across scripts, a name alone (the town, the base) is what two events there
             # share: a fact must be shared too (the kind, a number, the day), and a name.
@@ -313,7 +313,7 @@ class Grouper:
         stated = other.stated & probe.stated
         if stated:
             for e in shared:
-                bit = _STATED.get(e[:2], 0)
+                bit = STATED.get(e[:2], 0)
                 stated &= ~bit
         conflicts = [float(bool(stated & bit)) for bit in _STATED_BITS]
         marks = not cross and bool(doc.marks) and bool(other.marks) and probe.shares_marks(other)
@@ -359,7 +359,7 @@ class Grouper:
         if len(found) > rules.candidates:
             found.sort(key=shared.__getitem__, reverse=True)
             del found[rules.candidates :]
-        named = [e for e in doc.entries if e[:2] not in ("k:", "d:", "y:")]
+        named = [e for e in doc.entries if e[:2] not in STATED]
         if named:
             seen = set(found)
             # Its rarest names, places and numbers: the way to reports in the other script.
@@ -453,10 +453,7 @@ class Grouper:
 _NO_IDS = array("q")  # the postings of an entry no item has
 
 
-_FACTS = ("k:", "n:", "d:", "y:")
-# The tokens whose conflict counts, as bits of ``Doc.stated``.
-_STATED = {"k:": 1, "d:": 2, "y:": 4}
-_STATED_BITS = (1, 2, 4)
+_STATED_BITS = tuple(STATED.values())
 
 
 def _weighted_jaccard(a: dict[str, float], b: dict[str, float], shared: set[str]) -> float:

@@ -4,10 +4,9 @@ Each pair of reports is described by a few numbers (``FEATURES``), every one of 
 readable in the placement reason:
 
 * ``cosine``: the cosine of their TF-IDF word weights (same script; 0 across scripts);
-* ``names``: the IDF-weighted Jaccard of the watchlist entries and gazetteer places
-  (``gn:``) the two name, the same in every language;
-* ``facts``: the same of the facts they state: incident kinds (``k:``), numbers (``n:``),
-  years (``y:``) and weekdays (``d:``);
+* ``shared``: the IDF-weighted Jaccard of the tokens both carry, the same in every
+  language: watchlist entries, gazetteer places (``gn:``), incident kinds (``k:``),
+  numbers (``n:``), years (``y:``) and weekdays (``d:``);
 * ``person``: 1 when they share a person of a watchlist;
 * ``numbers``: how many numbers of two digits or more they share (tolls, counts), up to 3,
   over 3;
@@ -15,8 +14,8 @@ readable in the placement reason:
 * ``kind_conflict``, ``day_conflict``, ``year_conflict``: 1 when both name kinds of
   incident (weekdays, years) and share none: a car bomb is not an air strike, a Tuesday
   not a Friday;
-* ``cross``: 1 when they are in different scripts, and ``cross_names``, ``cross_facts``
-  its products with ``names`` and ``facts`` (across scripts, tokens are all there is);
+* ``cross``: 1 when they are in different scripts, and ``cross_shared`` its product with
+  ``shared`` (across scripts, tokens are all there is);
 * ``marks``: 1 when either title's rarest words are in the other report.
 
 The weights are fitted by ``bench/fit_grouping.py`` on pairs of reports of real events

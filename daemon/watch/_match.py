@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
 from typing import NamedTuple, cast
 
 from daemon.text import (
@@ -878,13 +879,8 @@ def _drop_explained(hits: list[Hit]) -> list[Hit]:
     Hits come sorted by start, longest first; one pass, linear in the hits."""
     kept: list[Hit] = []
     reach_end, reach_guess = -1, True  # the furthest end of an earlier, other span
-    i = 0
-    while i < len(hits):
-        j = i
-        span = (hits[i].start, hits[i].end)
-        while j < len(hits) and (hits[j].start, hits[j].end) == span:
-            j += 1
-        group = hits[i:j]
+    for _span, same in groupby(hits, key=lambda h: (h.start, h.end)):
+        group = list(same)
         known = any(h.method not in _GUESSES for h in group)
         for hit in group:
             if reach_end >= hit.end and not (hit.method == METHODS[EXACT] and reach_guess):
@@ -897,5 +893,4 @@ def _drop_explained(hits: list[Hit]) -> list[Hit]:
                 reach_end, reach_guess = hit.end, hit.method in _GUESSES
             elif hit.end == reach_end:
                 reach_guess = reach_guess and hit.method in _GUESSES
-        i = j
     return kept

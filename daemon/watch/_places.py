@@ -329,5 +329,5 @@ def _word_is_everyday(word: str) -> bool:
     with the article toggled are both common (``everyday_name``: الباب and باب are, بغداد
     and البغداد are not); in Latin letters when it is a common English word ("Hit")."""
     if script_of(word) == ARABIC:
-        return everyday_name(word, EVERYDAY) is not None
+        return _everyday_arabic(word, EVERYDAY) is not None
     return zipf(word, LATIN) >= EVERYDAY
