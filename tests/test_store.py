@@ -233,3 +233,37 @@ def test_a_lease_taken_over_after_it_ran_out_cannot_be_renewed_by_its_first_owne
     assert store.renew_lease(first.id, "b:2", later + lease)
     store.mark_sent(first.id, later)
     assert not store.renew_lease(first.id, "b:2", later + lease)
+
+
+def test_replicas_starting_together_on_an_empty_postgresql_all_start(postgres_url: str) -> None:
+    """Four processes' worth of stores open an empty database and sync the same 300 feeds at
+    the same moment: none fails, and each feed is there once, due now."""
+    import threading
+
+    specs = [FeedSpec(f"feed-{n:03}", f"http://127.0.0.1:9/{n}.xml", 900) for n in range(300)]
+    start = threading.Barrier(4)
+    errors: list[BaseException] = []
+    stores: list[Store] = []
+
+    def replica() -> None:
+        try:
+            start.wait()
+            opened = Store.open(Path("/nonexistent"), postgres_url)
+            stores.append(opened)
+            opened.sync_feeds(specs, NOW)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=replica) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    try:
+        assert errors == []
+        feeds = stores[0].feeds()
+        assert [f.name for f in feeds] == [spec.name for spec in specs]
+        assert all(f.next_poll_at == NOW for f in feeds)
+    finally:
+        for opened in stores:
+            opened.close()

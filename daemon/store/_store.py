@@ -39,6 +39,7 @@ from daemon.watch import Hit
 # Keys of PostgreSQL advisory locks: schema migration, and grouping (one process at a
 # time decides which story new items join).
 _MIGRATE_LOCK = 0x52415149_0001
+_SYNC_LOCK = 0x52415149_0002
 _GROUPING_LOCK = 0x52415149_0002
 
 
@@ -275,6 +276,10 @@ class Store:
         """Make the feeds table follow the config: new feeds are due now, changed URLs start
         afresh (no validators), feeds no longer configured are kept but never polled."""
         with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Replicas starting together sync one after the other: the second sees the
+                # rows the first inserted instead of inserting them again.
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SYNC_LOCK})
             rows = {r.name: r for r in conn.execute(select(s.feeds))}
             for spec in specs:
                 row = rows.get(spec.name)
@@ -307,9 +312,13 @@ class Store:
                     row.next_poll_at > now + timedelta(seconds=spec.interval_s) and not row.failures
                 ):
                     values["next_poll_at"] = now  # the interval was shortened
+                if all(getattr(row, key) == value for key, value in values.items()):
+                    continue  # nothing changed: no write
                 conn.execute(update(s.feeds).where(s.feeds.c.name == spec.name).values(**values))
             configured = {spec.name for spec in specs}
             for name in rows.keys() - configured:
+                if not rows[name].configured:
+                    continue
                 conn.execute(update(s.feeds).where(s.feeds.c.name == name).values(configured=False))
 
     def feeds(self) -> list[FeedState]:
