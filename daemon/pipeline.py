@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -130,32 +131,40 @@ class Pipeline:
 
     async def poll(self, feed: FeedState) -> PollReport:
         """Poll one feed under the total deadline and record the outcome. Never raises
-        except on cancellation: one broken feed never stops the others."""
+        except on cancellation: one broken feed never stops the others.
+
+        Fetching and parsing are awaited; the ingest and every write run in the store's
+        worker thread (``Store.call``), never on the event loop. The deadline covers the
+        ingest too: past it, the ingest stops between two items and rolls back."""
         now = self._now()
         fields = {"feed": feed.name}
+        deadline = time.monotonic() + self.poll_deadline_s
+        failure: tuple[str, float | None, bool] | None = None
         try:
-            async with asyncio.timeout(self.poll_deadline_s):
-                report = await self._poll(feed, now)
+            report = await self._poll(feed, now, deadline)
         except asyncio.CancelledError:
-            self.store.release_feed(feed.name)
+            await asyncio.shield(self.store.call(self.store.release_feed, feed.name))
             raise
         except TimeoutError:
             report = PollReport(
                 feed.name, "error", f"poll took longer than {self.poll_deadline_s:g} s"
             )
-            self._record_failure(feed, now, report.error or "", None)
+            failure = (report.error or "", None, False)
         except FetchError as exc:
             error = scrub_urls(str(exc))
             report = PollReport(feed.name, "gone" if exc.gone else "error", error)
-            self._record_failure(feed, now, error, exc.retry_after, gone=exc.gone)
+            failure = (error, exc.retry_after, exc.gone)
         except ParseTimeout as exc:
             report = PollReport(feed.name, "error", str(exc))
-            self._record_failure(feed, now, str(exc), None)
+            failure = (str(exc), None, False)
         except Exception as exc:  # a bug or a hostile feed: log it, keep the daemon alive
             error = f"{type(exc).__name__}: {scrub_urls(str(exc))}"
             log.exception("feed.crash", extra={"fields": {**fields, "error": error}})
             report = PollReport(feed.name, "error", error)
-            self._record_failure(feed, now, error, None)
+            failure = (error, None, False)
+        if failure is not None:
+            error, retry_after, gone = failure
+            await self.store.call(self._record_failure, feed, now, error, retry_after, gone)
         level = logging.WARNING if report.error else logging.INFO
         log.log(
             level,
@@ -173,16 +182,19 @@ class Pipeline:
         )
         return report
 
-    async def _poll(self, feed: FeedState, now: datetime) -> PollReport:
+    async def _poll(self, feed: FeedState, now: datetime, deadline: float) -> PollReport:
         validators = Validators(feed.etag, feed.last_modified)
         if self.client is None or self.parser is None or self.limits is None:
             raise RuntimeError("this pipeline was built without a client: it cannot poll")
-        result = await fetch(self.client, feed.url, validators, self.limits)
-        next_poll = now + timedelta(seconds=feed.interval_s)
-        if result.status == 304:
-            self.store.record_poll(feed.name, now, next_poll_at=next_poll)
-            return PollReport(feed.name, "not-modified")
-        parsed = await self.parser.parse(result.body, result.headers, feed.url)
+        async with asyncio.timeout(deadline - time.monotonic()):
+            result = await fetch(self.client, feed.url, validators, self.limits)
+            next_poll = now + timedelta(seconds=feed.interval_s)
+            if result.status == 304:
+                await self.store.call(
+                    self.store.record_poll, feed.name, now, next_poll_at=next_poll
+                )
+                return PollReport(feed.name, "not-modified")
+            parsed = await self.parser.parse(result.body, result.headers, feed.url)
         if parsed.error:
             raise FetchError(parsed.error)
         if parsed.warning:
@@ -191,16 +203,23 @@ class Pipeline:
                 extra={"fields": {"feed": feed.name, "warning": parsed.warning}},
             )
         items = identify(feed.name, parsed.entries)
-        report = self.ingest(feed.name, items, now)
-        self.store.record_poll(
-            feed.name,
-            now,
-            next_poll_at=next_poll,
-            etag=result.validators.etag,
-            last_modified=result.validators.last_modified,
-            validators_changed=True,
-            new_items=report.new,
-        )
+
+        def ingest_and_record() -> IngestReport:
+            report = self.ingest(feed.name, items, now, deadline=deadline)
+            self.store.record_poll(
+                feed.name,
+                now,
+                next_poll_at=next_poll,
+                etag=result.validators.etag,
+                last_modified=result.validators.last_modified,
+                validators_changed=True,
+                new_items=report.new,
+            )
+            return report
+
+        # Not under asyncio.timeout: the ingest watches the deadline itself, and an ingest
+        # whose wait was cancelled would still be running in the worker.
+        report = await self.store.call(ingest_and_record)
         return PollReport(feed.name, "ok", ingest=report)
 
     def _record_failure(
@@ -219,9 +238,22 @@ class Pipeline:
             feed.name, now, next_poll_at=now + timedelta(seconds=backoff), error=error, gone=gone
         )
 
-    def ingest(self, outlet: str, items: Sequence[Item], now: datetime) -> IngestReport:
+    def ingest(
+        self,
+        outlet: str,
+        items: Sequence[Item],
+        now: datetime,
+        *,
+        deadline: float | None = None,
+    ) -> IngestReport:
         """Store what is new or edited in ``items``, group the new items into stories and
-        decide their alerts, in one transaction."""
+        decide their alerts, in one transaction. Past ``deadline`` (``time.monotonic``) it
+        raises TimeoutError between two items, and nothing is stored."""
+
+        def check() -> None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError("the poll's deadline passed during its ingest")
+
         by_key, by_hash = self.store.known_items(outlet, items)
         items = [self._rekey_reused_guid(item, by_key) for item in items]
         rekeyed = [item for item in items if item.key not in by_key]
@@ -241,6 +273,7 @@ class Pipeline:
             if item.content_hash in by_hash:
                 unchanged += 1
                 continue
+            check()
             new.append((item, item_hits(self.matcher, item)))
         if not new and not edits:
             return IngestReport(unchanged=unchanged)
@@ -253,6 +286,7 @@ class Pipeline:
             with self.store.ingest(now) as tx:
                 self._catch_up(grouper, tx.items_since(grouper.last_item_id))
                 for item, hits in new:
+                    check()
                     canon = canonical_link(item.link) if item.link else None
                     same = tx.known_elsewhere(item, canon)
                     if same is not None:

@@ -257,3 +257,41 @@ def test_sigterm_during_a_slow_poll_abandons_it_safely(
 
     assert again.returncode == 0, again.stderr
     assert STRIKE.title in again.stdout, "the abandoned poll gave its lease back and lost nothing"
+
+
+def test_the_dispatcher_refills_free_poll_slots_at_once_when_more_feeds_are_due(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """Twelve feeds due together, two poll slots, and a dispatch tick only every minute:
+    each slot freed by a finished poll is filled straight away, so every feed is polled
+    long before the second tick, instead of two feeds per tick."""
+    (tmp_path / "watchlists").mkdir()
+    (tmp_path / "watchlists" / "test-places.toml").write_text(WATCHLIST, encoding="utf-8")
+    feeds = ""
+    for n in range(12):
+        feed_server.resources[f"/f{n}.xml"] = Resource(rss2([WEATHER], f"outlet {n}"))
+        feeds += f'[[feeds]]\nname = "outlet {n}"\nurl = "{feed_server.url(f"/f{n}.xml")}"\n'
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f"""
+[daemon]
+data_dir = "data"
+dispatch_every = "60s"
+max_concurrent_polls = 2
+
+{feeds}
+[watchlists]
+paths = ["watchlists/*.toml"]
+""",
+        encoding="utf-8",
+    )
+
+    with RunningDaemon(config) as daemon:
+        polled = wait_for(
+            lambda: all(feed_server.requests_for(f"/f{n}.xml") for n in range(12)), timeout=40
+        )
+    assert daemon.returncode == 0, daemon.err
+    assert polled, "feeds left waiting for the next dispatch tick: " + ", ".join(
+        f"/f{n}.xml" for n in range(12) if not feed_server.requests_for(f"/f{n}.xml")
+    )
+    assert daemon.err.count("feed.polled") == 12

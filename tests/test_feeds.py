@@ -32,7 +32,7 @@ from daemon.feeds import (
 from daemon.pipeline import Pipeline
 from daemon.store import FeedSpec, Store
 from daemon.watch import Entry as WatchEntry
-from daemon.watch import Matcher, Watchlist
+from daemon.watch import Hit, Matcher, Watchlist
 from tests.feedgen import FeedItem, atom, recent, rss1, rss2
 from tests.servers import FeedServer, Resource
 
@@ -802,4 +802,110 @@ def test_a_second_poll_of_an_unchanged_feed_is_not_modified_and_adds_nothing(
         assert store.item_count("Good") == 2 and store.alert_count() == 1
     finally:
         asyncio.run(client.aclose())
+        store.close()
+
+
+class _GatedMatcher(Matcher):
+    """A matcher whose first call waits for ``gate`` (at most 20 s) and notes the thread
+    it ran on and whether the gate opened in time."""
+
+    def __init__(self, gate: Callable[[], bool]) -> None:
+        super().__init__([WATCH])
+        self.gate = gate
+        self.threads: set[int] = set()
+        self.opened: list[bool] = []
+
+    def match(self, text: str) -> list[Hit]:
+        import threading
+
+        self.threads.add(threading.get_ident())
+        if not self.opened:
+            self.opened.append(self.gate())
+        return super().match(text)
+
+
+def _good_feed_pipeline(
+    tmp_path: Path, feed_server: FeedServer, matcher: Matcher, deadline_s: float = 120.0
+) -> tuple[Store, Pipeline]:
+    feed_server.resources["/ok"] = Resource(rss2([TANF, QUIET]))
+    store = Store.open(tmp_path / "data")
+    store.sync_feeds([FeedSpec("Good", feed_server.url("/ok"), 60)], datetime.now(UTC))
+    pipeline = Pipeline(
+        store,
+        matcher,
+        [Route("console", ("console://",), None)],
+        client=make_client(LIMITS),
+        parser=ParserPool(),
+        limits=LIMITS,
+        poll_deadline_s=deadline_s,
+    )
+    return store, pipeline
+
+
+async def _close(pipeline: Pipeline) -> None:
+    assert pipeline.client is not None and pipeline.parser is not None
+    await pipeline.client.aclose()
+    pipeline.parser.close()
+
+
+def test_a_polls_ingest_runs_off_the_event_loop_which_keeps_running_meanwhile(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """The matcher, inside the ingest, waits until a task on the event loop opens a gate:
+    that can only happen if the ingest is not holding the loop."""
+    import threading
+
+    gate = threading.Event()
+    matcher = _GatedMatcher(lambda: gate.wait(20))
+    store, pipeline = _good_feed_pipeline(tmp_path, feed_server, matcher)
+
+    async def run() -> tuple[str, int]:
+        async def open_gate() -> None:
+            while not matcher.threads:  # the ingest has begun matching
+                await asyncio.sleep(0.01)
+            gate.set()
+
+        feed = store.feed("Good")
+        assert feed is not None
+        opener = asyncio.create_task(open_gate())
+        report = await pipeline.poll(feed)
+        await opener
+        await _close(pipeline)
+        return report.status, threading.get_ident()
+
+    try:
+        status, loop_thread = asyncio.run(run())
+        assert status == "ok"
+        assert matcher.opened == [True], "the event loop was blocked while the ingest ran"
+        assert loop_thread not in matcher.threads
+        assert store.item_count("Good") == 2
+    finally:
+        store.close()
+
+
+def test_a_poll_whose_deadline_passes_during_its_ingest_stores_nothing_and_backs_off(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """The deadline covers the ingest: the first match outlasts it, so the ingest stops
+    before the next item and rolls back; the poll is an error, retried later."""
+    import time as _time
+
+    matcher = _GatedMatcher(lambda: _time.sleep(3.2) or True)
+    store, pipeline = _good_feed_pipeline(tmp_path, feed_server, matcher, deadline_s=3.0)
+
+    async def run() -> str | None:
+        feed = store.feed("Good")
+        assert feed is not None
+        report = await pipeline.poll(feed)
+        await _close(pipeline)
+        return report.error
+
+    try:
+        error = asyncio.run(run())
+        assert matcher.opened == [True], "the ingest never began"
+        assert error == "poll took longer than 3 s"
+        assert store.item_count("Good") == 0
+        row = store.feed("Good")
+        assert row is not None and row.failures == 1 and row.last_error == error
+    finally:
         store.close()

@@ -271,6 +271,10 @@ class Service:
         if released:
             log.warning("service.leases_released", extra={"fields": {"leases": released}})
         self._polls: dict[str, asyncio.Task[PollReport]] = {}
+        self._dispatching = False  # a claim is under way
+        self._more_due = False  # the last claim filled every free slot
+        self._stopping = False
+        self._refilling: asyncio.Task[None] | None = None
         self._sending: asyncio.Task[int] | None = None
         self._lease = timedelta(seconds=config.poll_deadline_s + 30)
         self.store.sync_feeds(
@@ -299,8 +303,13 @@ class Service:
     async def run_once(self) -> OnceSummary:
         """Poll every configured feed once, then try every pending delivery once."""
         names = [f.name for f in self.config.feeds]
-        feeds = self.store.claim_due_feeds(
-            datetime.now(UTC), self.owner, max(1, len(names)), self._lease, names=names
+        feeds = await self.store.call(
+            self.store.claim_due_feeds,
+            datetime.now(UTC),
+            self.owner,
+            max(1, len(names)),
+            self._lease,
+            names=names,
         )
         skipped = set(names) - {f.name for f in feeds}
         for name in sorted(skipped):
@@ -320,7 +329,7 @@ class Service:
                 return await self.pipeline.poll(feed)
 
         reports = await asyncio.gather(*(poll(f) for f in feeds))
-        digests = self.pipeline.send_digests(datetime.now(UTC))
+        digests = await self.store.call(self.pipeline.send_digests, datetime.now(UTC))
         sent = await self.sender.deliver_due(ignore_backoff=True)
         return OnceSummary(
             polled=len(reports),
@@ -362,7 +371,10 @@ class Service:
         try:
             await stop.wait()
         finally:
+            self._stopping = True
             scheduler.pause()
+            if self._refilling is not None:
+                await asyncio.gather(self._refilling, return_exceptions=True)
             await self._drain()
             scheduler.shutdown(wait=False)
             log.info("daemon.stopped", extra={"fields": {"owner": self.owner}})
@@ -384,18 +396,41 @@ class Service:
             log.warning("daemon.abandoned", extra={"fields": {"tasks": len(pending)}})
 
     async def _dispatch(self) -> None:
+        """Claim as many due feeds as there are free poll slots and poll them. When the
+        claim filled every slot, more may be due: slots freed by finished polls are
+        refilled at once (``_refill``) instead of at the next tick, so the schedule holds
+        however many feeds are due together."""
+        if self._dispatching or self._stopping:
+            return
         free = self.config.max_concurrent_polls - len(self._polls)
         if free <= 0:
             return
+        self._dispatching = True
         try:
-            feeds = self.store.claim_due_feeds(datetime.now(UTC), self.owner, free, self._lease)
+            feeds = await self.store.call(
+                self.store.claim_due_feeds, datetime.now(UTC), self.owner, free, self._lease
+            )
         except Exception as exc:  # the database may be away for a moment; try next round
             log.error("dispatch.failed", extra={"fields": {"error": str(exc)}})
             return
+        finally:
+            self._dispatching = False
+        self._more_due = len(feeds) >= free
         for feed in feeds:
-            if feed.name in self._polls:
+            if feed.name in self._polls or self._stopping:
                 continue
             self._spawn_poll(feed)
+
+    def _refill(self) -> None:
+        """After a poll ends: claim more due feeds now if the last claim left some behind
+        and a quarter of the slots (at least one) are free; claims stay batched."""
+        if not self._more_due or self._stopping or self._dispatching:
+            return
+        free = self.config.max_concurrent_polls - len(self._polls)
+        if free < max(1, self.config.max_concurrent_polls // 4):
+            return
+        if self._refilling is None or self._refilling.done():
+            self._refilling = asyncio.create_task(self._dispatch(), name="dispatch")
 
     def _spawn_poll(self, feed: FeedState) -> None:
         name = feed.name
@@ -404,6 +439,7 @@ class Service:
 
         def forget(_task: asyncio.Task[PollReport]) -> None:
             self._polls.pop(name, None)
+            self._refill()
 
         task.add_done_callback(forget)
 
@@ -415,7 +451,7 @@ class Service:
 
     async def _digests(self) -> None:
         try:
-            if self.pipeline.send_digests(datetime.now(UTC)):
+            if await self.store.call(self.pipeline.send_digests, datetime.now(UTC)):
                 await self._kick_sender()
         except Exception as exc:  # the database may be away for a moment; try next round
             log.error("digests.failed", extra={"fields": {"error": str(exc)}})

@@ -3,14 +3,17 @@ unchanged on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import functools
 import json
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy import (
     Connection,
@@ -39,11 +42,13 @@ from daemon.watch import Hit
 # Keys of PostgreSQL advisory locks: schema migration, and grouping (one process at a
 # time decides which story new items join).
 _MIGRATE_LOCK = 0x52415149_0001
-_SYNC_LOCK = 0x52415149_0002
+_SYNC_LOCK = 0x52415149_0003
 _GROUPING_LOCK = 0x52415149_0002
 
 
 _T = TypeVar("_T")
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
 class StoreError(RaqibError):
@@ -214,10 +219,16 @@ def _on_sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
 
 
 class Store:
-    """Raqib's state. Open with ``Store.open``; every method is one transaction."""
+    """Raqib's state. Open with ``Store.open``; every method is one transaction.
+
+    The methods block. Async code runs them, and whatever else works on the database and
+    the grouping window (an ingest), through ``call``: one worker thread, so the event
+    loop never waits on the database or on CPU work, and database work runs one piece
+    at a time, in order, as SQLite wants it."""
 
     def __init__(self, engine: Engine):
         self.engine = engine
+        self._worker: ThreadPoolExecutor | None = None
         try:
             self._migrate()
         except SQLAlchemyError as exc:
@@ -241,7 +252,19 @@ class Store:
             event.listen(engine, "connect", _on_sqlite_connect)
         return cls(engine)
 
+    async def call(self, fn: Callable[_P, _R], /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        """Run ``fn(*args, **kwargs)`` in the store's worker thread and await its result.
+        Cancelling the wait does not stop the work: a transaction begun finishes or rolls
+        back on its own, and ``close`` waits for it."""
+        if self._worker is None:
+            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="raqib-store")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._worker, functools.partial(fn, *args, **kwargs))
+
     def close(self) -> None:
+        if self._worker is not None:
+            self._worker.shutdown(wait=True)  # let a transaction under way end
+            self._worker = None
         self.engine.dispose()
 
     def _migrate(self) -> None:
