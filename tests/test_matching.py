@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from daemon.watch import Entry, Hit, Matcher, Watchlist
 
 
@@ -323,3 +325,23 @@ def test_a_guess_yields_to_words_that_are_another_entrys_name() -> None:
     # "Zarqa" is written exactly as one entry's name: not a spelling of another's.
     m = matcher(entry("zarqa", "Zarqa"), entry("sharjah", "الشارقة"))
     assert [(h.entry, h.method) for h in m.match("a hospital in Zarqa")] == [("zarqa", "exact")]
+
+
+def test_the_word_cache_stays_bounded_and_keeps_the_words_in_use(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Past its bound the cache drops the words not seen lately, not every word at once:
+    a name met in every text stays analysed while hundreds of other words pass."""
+    import daemon.watch._match as match_module
+
+    monkeypatch.setattr(match_module, "_CACHE_LIMIT", 10)
+    m = matcher(TANF)
+    analysed: list[str] = []
+    analyse = m._analyse
+    monkeypatch.setattr(m, "_analyse", lambda raw: analysed.append(raw) or analyse(raw))
+    for n in range(200):
+        filler = "كلمة" + "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"[n % 28] * (1 + n // 28)
+        hits = m.match(f"قصف قرب التنف {filler}")
+        assert ids(hits) == ["al-tanf"]
+        assert len(m._words) + len(m._old_words) <= 10
+    assert analysed.count("التنف") == 1, "a word in use was dropped and analysed again"

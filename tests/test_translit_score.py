@@ -211,3 +211,32 @@ def test_threshold_matches_table() -> None:
         (Path(__file__).resolve().parents[1] / "daemon/text/translit.json").read_text()
     )
     assert table["accept"] == ACCEPT
+
+
+def test_the_fast_alignment_is_the_plain_dynamic_programs_best_path() -> None:
+    """``Model.alignment`` (Viterbi with back pointers, as ``score`` walks the units) gives
+    the same path and score as a plain dynamic program over every unit, and its score is
+    ``translit_score``."""
+    from daemon.text._score import model
+
+    latin = ["tanf", "deirezzor", "mayadin", "abdulrahman", "yahya", "qalaat", "homs", "aley"]
+    arabic = [
+        "التنف",
+        "تنف",
+        "ديرالزور",
+        "ميادين",
+        "عبدالرحمن",
+        "يحيى",
+        "قلعة",
+        "حمص",
+        "عاليه",
+        "ولي",
+    ]
+    mdl = model()
+    for la in latin:
+        for ar in arabic:
+            fast = mdl.alignment(la, ar)
+            plain = mdl._alignment_reference(la, ar)
+            assert fast[0] == pytest.approx(plain[0]), (la, ar)
+            assert [p[:2] for p in fast[1]] == [p[:2] for p in plain[1]], (la, ar)
+            assert fast[0] == pytest.approx(mdl.score(la, ar)), (la, ar)

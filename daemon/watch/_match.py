@@ -46,6 +46,7 @@ CONTEXT_WINDOW = 4
 METHODS = ("exact", "variant", "fuzzy", "cross-script", "gazetteer")
 EXACT, VARIANT, FUZZY, CROSS = range(4)
 # Per-word analyses kept between texts; words of news repeat, so most are found here.
+# Two generations of up to half this many each (see ``Matcher.__init__``).
 _CACHE_LIMIT = 200_000
 # Name words scored across scripts for one word of text, at the most (see ``_starts``).
 MAX_SCORED = 200
@@ -376,7 +377,11 @@ class Matcher:
         self._context: dict[tuple[str, str], list[list[NameWord]]] = {}
         self._exclude: dict[tuple[str, str], list[list[NameWord]]] = {}
         self.entries: dict[tuple[str, str], Entry] = {}
+        # Words of text analysed, in two generations: when the young one is full it
+        # becomes the old one, and a word found only there moves back to the young. The
+        # words in use stay; the cache never empties at once.
         self._words: dict[str, tuple[_Unit, ...]] = {}
+        self._old_words: dict[str, tuple[_Unit, ...]] = {}
         for wl in watchlists:
             for entry in wl.entries:
                 self._add(entry)
@@ -448,9 +453,12 @@ class Matcher:
         units = self._words.get(raw)
         if units is not None:
             return units
-        if len(self._words) >= _CACHE_LIMIT:
-            self._words.clear()
-        units = self._analyse(raw)
+        units = self._old_words.get(raw)
+        if units is None:
+            units = self._analyse(raw)
+        if len(self._words) >= _CACHE_LIMIT // 2:
+            self._old_words = self._words
+            self._words = {}
         self._words[raw] = units
         return units
 
