@@ -188,69 +188,39 @@ class Model:
 
     def score(self, latin: str, arabic: str) -> float:
         """The best alignment's log-odds (Viterbi), in nats."""
-        n = len(arabic)
-        m = len(latin)
-        if not n or not m:
-            return NO_PATH
-        width = m + 1
-        neg = -1e30
-        best = [neg] * ((n + 1) * width)
-        best[0] = 0.0
-        tries = self._tries
-        final_tries = self._final_tries
-        for i in range(n + 1):
-            opts = []
-            for end in (i, i + 1, i + 2):
-                if end > n:
-                    break
-                t = (final_tries if end == n else tries).get(arabic[i:end])
-                if t is not None:
-                    opts.append((end * width, t[0], t[1]))
-            if not opts:
-                continue
-            row = i * width
-            for j in range(width):
-                s = best[row + j]
-                if s == neg:
-                    continue
-                c = latin[j] if j < m else ""
-                for off, empty, trie in opts:
-                    base = off + j
-                    if empty is not None and s + empty > best[base]:
-                        best[base] = s + empty
-                    e = trie.get(c)
-                    if e is None:
-                        continue
-                    w, t2 = e
-                    if w is not None and s + w > best[base + 1]:
-                        best[base + 1] = s + w
-                    if t2 is None or j + 1 >= m:
-                        continue
-                    e = t2.get(latin[j + 1])
-                    if e is None:
-                        continue
-                    w, t3 = e
-                    if w is not None and s + w > best[base + 2]:
-                        best[base + 2] = s + w
-                    if t3 is None or j + 2 >= m:
-                        continue
-                    w = t3.get(latin[j + 2])
-                    if w is not None and s + w > best[base + 3]:
-                        best[base + 3] = s + w
-        total = best[-1]
-        return NO_PATH if total == neg else max(NO_PATH, total + self.const)
+        best = self._viterbi(latin, arabic, None)
+        return NO_PATH if best is None else max(NO_PATH, best[-1] + self.const)
 
     def alignment(self, latin: str, arabic: str) -> tuple[float, list[tuple[str, str, float]]]:
         """The best alignment as (score, [(latin part, arabic part, weight)]): the Viterbi
         of ``score`` with back pointers."""
+        width = len(latin) + 1
+        back = [-1] * ((len(arabic) + 1) * width)
+        best = self._viterbi(latin, arabic, back)
+        if best is None:
+            return NO_PATH, []
+        path = []
+        at = len(best) - 1
+        while at > 0:
+            prev = back[at]
+            i0, j0 = divmod(prev, width)
+            i1, j1 = divmod(at, width)
+            path.append((latin[j0:j1], arabic[i0:i1], best[at] - best[prev]))
+            at = prev
+        path.reverse()
+        return max(NO_PATH, best[-1] + self.const), path
+
+    def _viterbi(self, latin: str, arabic: str, back: list[int] | None) -> list[float] | None:
+        """The best sum of unit weights for every (Arabic, Latin) prefix pair, as one flat
+        list (cell ``i * (len(latin) + 1) + j``), or None when no alignment explains the
+        pair. With ``back``, each cell's predecessor on its best path is written there."""
         n = len(arabic)
         m = len(latin)
         if not n or not m:
-            return NO_PATH, []
+            return None
         width = m + 1
         neg = -1e30
         best = [neg] * ((n + 1) * width)
-        back = [-1] * ((n + 1) * width)
         best[0] = 0.0
         tries = self._tries
         final_tries = self._final_tries
@@ -273,16 +243,18 @@ class Model:
                 c = latin[j] if j < m else ""
                 for off, empty, trie in opts:
                     base = off + j
-                    if empty is not None and s + empty > best[base] and base != here:
+                    if empty is not None and base != here and s + empty > best[base]:
                         best[base] = s + empty
-                        back[base] = here
+                        if back is not None:
+                            back[base] = here
                     e = trie.get(c)
                     if e is None:
                         continue
                     w, t2 = e
                     if w is not None and s + w > best[base + 1]:
                         best[base + 1] = s + w
-                        back[base + 1] = here
+                        if back is not None:
+                            back[base + 1] = here
                     if t2 is None or j + 1 >= m:
                         continue
                     e = t2.get(latin[j + 1])
@@ -291,26 +263,16 @@ class Model:
                     w, t3 = e
                     if w is not None and s + w > best[base + 2]:
                         best[base + 2] = s + w
-                        back[base + 2] = here
+                        if back is not None:
+                            back[base + 2] = here
                     if t3 is None or j + 2 >= m:
                         continue
                     w = t3.get(latin[j + 2])
                     if w is not None and s + w > best[base + 3]:
                         best[base + 3] = s + w
-                        back[base + 3] = here
-        last = n * width + m
-        if best[last] == neg:
-            return NO_PATH, []
-        path = []
-        at = last
-        while at > 0:
-            prev = back[at]
-            i0, j0 = divmod(prev, width)
-            i1, j1 = divmod(at, width)
-            path.append((latin[j0:j1], arabic[i0:i1], best[at] - best[prev]))
-            at = prev
-        path.reverse()
-        return max(NO_PATH, best[last] + self.const), path
+                        if back is not None:
+                            back[base + 3] = here
+        return None if best[-1] == neg else best
 
     def _alignment_reference(
         self, latin: str, arabic: str
