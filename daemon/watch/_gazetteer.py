@@ -254,7 +254,7 @@ class Gazetteer:
     (None: all), ``stats`` how it was opened. Safe to share between threads.
     """
 
-    __slots__ = ("_keys", "_places", "_rows", "countries", "stats")
+    __slots__ = ("_heads", "_keys", "_places", "_rows", "countries", "stats")
 
     def __init__(
         self,
@@ -267,6 +267,7 @@ class Gazetteer:
         self._places = places  # built, or decoded from ``_rows`` when first asked for
         self._rows = rows  # cache rows not yet decoded, by GeoNames id
         self._keys = keys  # lookup key -> GeoNames ids, comma-separated, most populous first
+        self._heads: frozenset[str] | None = None
         self.countries = countries
         self.stats = stats
 
@@ -327,6 +328,13 @@ class Gazetteer:
         ``key`` (as ``name_key`` makes it), or None: a lookup with no normalizing."""
         ids = self._keys.get(key)
         return int(ids.split(",", 1)[0]) if ids else None
+
+    def heads(self) -> frozenset[str]:
+        """The first words of the lookup keys of more than one word (دير of دير الزور):
+        a word that is none of them begins no longer name."""
+        if self._heads is None:
+            self._heads = frozenset(k.split(" ", 1)[0] for k in self._keys if " " in k)
+        return self._heads
 
     def place(self, geonameid: int) -> Place | None:
         """The place with this GeoNames id, if the index holds it."""

@@ -307,7 +307,10 @@ class PlaceFinder:
 
     def _lookup(self, words: list[str]) -> str | None:
         first, rest = words[0], words[1:]
+        starts = self._gazetteer.heads() if rest else None
         for head in _heads(first):
+            if starts is not None and head not in starts:
+                continue  # no name of several words begins with it
             token = self._token(" ".join([head, *rest]) if rest else head)
             if token is not None:
                 return token
