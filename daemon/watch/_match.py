@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
-from typing import NamedTuple, cast
+from typing import Any, NamedTuple, cast
 
 from daemon.text import (
     ARABIC,
@@ -205,12 +205,14 @@ class _Unit:
 
     __slots__ = (
         "cap",
+        "coordinated",
         "first",
         "forms",
         "joined",
         "literal",
         "particle",
         "particles",
+        "place_word",
         "readings",
         "script",
         "starts",
@@ -256,6 +258,32 @@ class _Unit:
         # the neighbour, its name word's id, whether it is the name's first word); a
         # group is tried only when that neighbour is there. Names of one word: (0, 0, False).
         self.starts: dict[tuple[int, int, bool], list[tuple[Form, Meeting]]] = {}
+        # What matching asks of a neighbour: is it a place word (مدينة, بمحافظة), does it
+        # carry the conjunction و (والخبر).
+        self.place_word = literal in PLACE_WORDS or any(
+            r.stem in PLACE_WORDS for r in self.readings
+        )
+        self.coordinated = (
+            script == ARABIC
+            and literal[:1] == "و"
+            and any(r.prefix and r.stem != literal for r in self.readings)
+        )
+
+    def settle(self) -> None:
+        """Let go of what only the analysis needed: a unit stays in the word cache, and
+        most words of news meet no name (their tables become one shared empty one)."""
+        self.readings = ()
+        self.forms = ()
+        self.whole = None
+        self.particles = _NO_PARTICLES
+        for name in ("first", "within", "starts"):
+            if not getattr(self, name):
+                setattr(self, name, _EMPTY)
+
+
+# Shared by every settled unit that meets no name; never written to.
+_EMPTY: dict[Any, Any] = {}
+_NO_PARTICLES: set[str | None] = set()
 
 
 @dataclass(slots=True)
@@ -496,6 +524,7 @@ class Matcher:
             )
         for unit in units:
             unit.starts = self._starts(unit)
+            unit.settle()
         return units
 
     def _starts(self, unit: _Unit) -> dict[tuple[int, int, bool], list[tuple[Form, Meeting]]]:
@@ -739,17 +768,12 @@ def _after_place_word(units: Sequence[_Unit], first: int) -> bool:
     """Whether the word before ``units[first]`` is a place word (مدينة, بمحافظة, town)."""
     if first == 0:
         return False
-    before = units[first - 1]
-    return any(r.stem in PLACE_WORDS for r in before.readings) or before.literal in PLACE_WORDS
+    return units[first - 1].place_word
 
 
 def _coordinated(unit: _Unit) -> bool:
     """Whether an Arabic word carries the conjunction و (والخبر)."""
-    return (
-        unit.script == ARABIC
-        and unit.literal[:1] == "و"
-        and any(r.prefix and r.stem != unit.literal for r in unit.readings)
-    )
+    return unit.coordinated
 
 
 def _gazetteer_reason(form: Form) -> str:
