@@ -189,11 +189,14 @@ def test_leases_of_dead_senders_on_this_host_are_released_and_live_ones_kept(
     assert store.release_leases_of_dead("host-a", 300, lambda pid: True, NOW) == 1
 
 
-def test_a_schema_2_database_gains_the_columns_of_schema_3(tmp_path: Path) -> None:
+def test_a_schema_2_database_gains_the_columns_of_schema_3_and_the_index_of_4(
+    tmp_path: Path,
+) -> None:
     from sqlalchemy import inspect, text
 
     first = Store.open(tmp_path / "data")
     with first.engine.begin() as conn:
+        conn.execute(text("DROP INDEX ix_items_guid"))
         for table, column in (
             ("held_updates", "reason"),
             ("held_updates", "payload"),
@@ -208,13 +211,15 @@ def test_a_schema_2_database_gains_the_columns_of_schema_3(tmp_path: Path) -> No
         with store.engine.connect() as conn:
             held = {c["name"] for c in inspect(conn).get_columns("held_updates")}
             deliveries = {c["name"] for c in inspect(conn).get_columns("deliveries")}
+            indexes = {i["name"] for i in inspect(conn).get_indexes("items")}
             version = conn.execute(
                 text("SELECT value FROM meta WHERE key = 'schema_version'")
             ).scalar()
     finally:
         store.close()
     assert {"reason", "payload"} <= held and "leased_by" in deliveries
-    assert version == "3"
+    assert "ix_items_guid" in indexes
+    assert version == "4"
 
 
 def test_a_lease_taken_over_after_it_ran_out_cannot_be_renewed_by_its_first_owner(

@@ -21,7 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -98,6 +98,7 @@ items = Table(
     Index("ix_items_outlet_hash", "outlet", "content_hash"),
     Index("ix_items_hash", "content_hash"),
     Index("ix_items_canon_link", "canon_link"),
+    Index("ix_items_guid", "guid"),  # schema 4: the same article through another feed
     Index("ix_items_story", "story_id"),
 )
 

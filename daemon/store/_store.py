@@ -493,7 +493,9 @@ class Store:
         with self.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _GROUPING_LOCK})
-            yield Ingest(conn, now)
+            tx = Ingest(conn, now)
+            yield tx
+            tx.flush_terms()
 
     # --- stories ------------------------------------------------------------------------
 
@@ -741,9 +743,10 @@ class Store:
 
 
 def _upgrade(conn: Connection) -> None:
-    """Schema 1 or 2 to 3: the story columns of items and alerts, and their indexes (2);
-    why a report was held for a digest, and its alert (3). Nothing stored is changed; items
-    of schema 1 join stories when the grouping window loads."""
+    """Schema 1, 2 or 3 to 4: the story columns of items and alerts, and their indexes
+    (2); why a report was held for a digest, and its alert (3); an index on item guids (4).
+    Nothing stored is changed; items of schema 1 join stories when the grouping window
+    loads."""
     have = {t: {c["name"] for c in inspect(conn).get_columns(t)} for t in s.ADDED_COLUMNS}
     for table_name, columns in s.ADDED_COLUMNS.items():
         table = s.metadata.tables[table_name]
@@ -763,6 +766,9 @@ class Ingest:
     def __init__(self, conn: Connection, now: datetime):
         self.conn = conn
         self.now = now
+        # Document frequencies learned in this transaction, written once at its end.
+        self._terms: dict[str, int] = {}
+        self._docs = 0
 
     def items_since(self, after_id: int) -> list[StoredItem]:
         """Items that other processes stored after ``after_id``."""
@@ -777,15 +783,15 @@ class Ingest:
             conds.append(it.c.canon_link == canon)
         if item.guid and "://" in item.guid:
             conds.append(it.c.guid == item.guid)
-        if not conds:
-            return None
-        row = self.conn.execute(
-            select(it.c.id, it.c.story_id)
-            .where(it.c.outlet != item.outlet, or_(*conds))
-            .order_by(it.c.id)
-            .limit(1)
-        ).first()
-        return (row.id, row.story_id) if row else None
+        # One indexed lookup per condition (an OR of the two, or a sort by id, lets the
+        # database scan every item instead); the few rows found are sorted here.
+        found = [
+            (row.id, row.story_id)
+            for cond in conds
+            for row in self.conn.execute(select(it.c.id, it.c.story_id, it.c.outlet).where(cond))
+            if row.outlet != item.outlet
+        ]
+        return min(found) if found else None
 
     def insert_item(
         self,
@@ -1005,11 +1011,20 @@ class Ingest:
         )
 
     def learn_terms(self, terms: Sequence[str], docs: int = 1) -> None:
-        """Count the terms of new items in the document frequencies."""
-        counts: dict[str, int] = {}
+        """Count the terms of new items in the document frequencies (written when the
+        transaction ends: one statement for all its items, not one per item)."""
+        counts = self._terms
         for t in terms:
             t = t[:200]
             counts[t] = counts.get(t, 0) + 1
+        self._docs += docs
+
+    def flush_terms(self) -> None:
+        """Write the document frequencies counted so far."""
+        counts, docs = self._terms, self._docs
+        if not counts and not docs:
+            return
+        self._terms, self._docs = {}, 0
         if counts:
             df = s.doc_freq
             if self.conn.dialect.name == "postgresql":
@@ -1019,7 +1034,7 @@ class Ingest:
             stmt = stmt.on_conflict_do_update(
                 index_elements=[df.c.term], set_={"df": df.c.df + stmt.excluded.df}
             )
-            self.conn.execute(stmt, [{"term": t, "df": n} for t, n in counts.items()])
+            self.conn.execute(stmt, [{"term": t, "df": n} for t, n in sorted(counts.items())])
         key = s.meta.c.key == "doc_count"
         count = self.conn.execute(select(s.meta.c.value).where(key)).scalar()
         if count is None:
