@@ -324,3 +324,17 @@ def test_database_url_from_a_file_is_used_and_never_shown(tmp_path: Path) -> Non
     )
     for output in (two.stdout, two.stderr, gone.stdout, gone.stderr):
         assert secret not in output and "second-line" not in output
+
+
+def test_a_retention_too_short_to_be_safe_is_refused_with_the_reason(tmp_path: Path) -> None:
+    """Pruned items must be outside the grouping window and unable to alert again when a
+    feed serves them anew: retention is at least twice the window and twice max_age."""
+    path = write(tmp_path, '[daemon]\nretention = "5d"\n[alerts]\nmax_age = "3d"\n')
+    done = raqib("check", "--config", str(path))
+    assert done.returncode == 1
+    assert (
+        f"{path}: daemon.retention: error: must be at least 6 days (a day, twice "
+        "stories.window and twice alerts.max_age), or 0 to keep everything"
+    ) in done.stdout.splitlines()
+    kept = write(tmp_path, '[daemon]\nretention = 0\n[alerts]\nmax_age = "3d"\n')
+    assert raqib("check", "--config", str(kept)).returncode == 0

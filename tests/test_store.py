@@ -4,6 +4,7 @@ alerts, edits, the outbox."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -197,6 +198,8 @@ def test_a_schema_2_database_gains_the_columns_of_schema_3_and_the_index_of_4(
     first = Store.open(tmp_path / "data")
     with first.engine.begin() as conn:
         conn.execute(text("DROP INDEX ix_items_guid"))
+        conn.execute(text("DROP INDEX ix_feeds_next_poll"))
+        conn.execute(text("DROP INDEX ix_items_first_seen"))
         for table, column in (
             ("held_updates", "reason"),
             ("held_updates", "payload"),
@@ -211,14 +214,16 @@ def test_a_schema_2_database_gains_the_columns_of_schema_3_and_the_index_of_4(
         with store.engine.connect() as conn:
             held = {c["name"] for c in inspect(conn).get_columns("held_updates")}
             deliveries = {c["name"] for c in inspect(conn).get_columns("deliveries")}
-            indexes = {i["name"] for i in inspect(conn).get_indexes("items")}
+            indexes = {
+                i["name"] for table in ("items", "feeds") for i in inspect(conn).get_indexes(table)
+            }
             version = conn.execute(
                 text("SELECT value FROM meta WHERE key = 'schema_version'")
             ).scalar()
     finally:
         store.close()
     assert {"reason", "payload"} <= held and "leased_by" in deliveries
-    assert "ix_items_guid" in indexes
+    assert {"ix_items_guid", "ix_items_first_seen", "ix_feeds_next_poll"} <= indexes
     assert version == "4"
 
 
@@ -272,3 +277,57 @@ def test_replicas_starting_together_on_an_empty_postgresql_all_start(postgres_ur
     finally:
         for opened in stores:
             opened.close()
+
+
+def _stored(
+    store: Store, when: datetime, key: str, story: int | None, alert: bool, dated: bool = True
+) -> tuple[int, int]:
+    """An item first seen at ``when`` (published then, or undated), in ``story`` or a new
+    one, with a hit and, if ``alert``, an alert with one delivery. (item id, story id)"""
+    it = replace(item(key), published=when if dated else None)
+    with store.ingest(when) as tx:
+        item_id = tx.insert_item(it, [("title", HIT)])
+        assert item_id is not None
+        story_id = story or tx.new_story(it.title, when, it.outlet)
+        tx.join_story(item_id, story_id, None, last_at=when, items=1, sources=1, outlets=["o"])
+        if alert:
+            tx.insert_alert(item_id, OutboxEntry("r", "{}", (("fp", "json://h"),)), story_id)
+    return item_id, story_id
+
+
+def test_retention_prunes_what_is_old_and_done_and_keeps_what_is_not(store: Store) -> None:
+    from sqlalchemy import func, select
+
+    from daemon.store import _schema as s
+
+    old = NOW - timedelta(days=40)
+    cutoff = NOW - timedelta(days=30)
+    lease = timedelta(minutes=2)
+    gone, _ = _stored(store, old, "sent", None, alert=True)
+    (delivery,) = store.claim_deliveries(NOW, 10, lease, owner="a:1")
+    store.mark_sent(delivery.id, NOW)
+    waiting, waiting_story = _stored(store, old, "pending", None, alert=True)
+    undated, _ = _stored(store, old, "undated", None, alert=False, dated=False)
+    early, live_story = _stored(store, old, "early", None, alert=False)
+    late, _ = _stored(store, NOW - timedelta(days=1), "late", live_story, alert=False)
+
+    rounds = []
+    while not (got := store.prune(cutoff, keep_identities=False, batch=2)).done:
+        rounds.append(got)
+
+    assert sum(r.items for r in rounds) == 1 and sum(r.emptied for r in rounds) == 1
+    assert sum(r.stories for r in rounds) == 2  # the sent item's and the undated one's
+    with store.engine.connect() as conn:
+        ids = set(conn.execute(select(s.items.c.id)).scalars())
+        texts = {r.id: r.text for r in conn.execute(select(s.items.c.id, s.items.c.text))}
+        hits = set(conn.execute(select(s.hits.c.item_id)).scalars())
+        stories = set(conn.execute(select(s.stories.c.id)).scalars())
+        alerts = conn.execute(select(func.count()).select_from(s.alerts)).scalar_one()
+        deliveries = list(conn.execute(select(s.deliveries.c.status)).scalars())
+    assert ids == {waiting, undated, early, late}  # the sent one is gone
+    assert texts[undated] == "" and undated not in hits  # emptied to its identity
+    assert texts[waiting] and texts[early] and texts[late]
+    assert (alerts, deliveries) == (1, ["pending"])  # what is still to send stays
+    assert waiting_story in stories and live_story in stories and len(stories) == 2
+    by_key, _ = store.known_items("outlet", [item("undated")])
+    assert "undated" in by_key, "an undated item served again must still be known"

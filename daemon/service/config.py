@@ -33,6 +33,7 @@ _DAEMON_KEYS = {
     "log_level",
     "log_format",
     "parse_workers",
+    "retention",
 }
 _FETCH_KEYS = {
     "connect_timeout",
@@ -116,6 +117,8 @@ class Config:
     give_up_after_s: float = 86400.0
     max_age_s: float | None = 3 * 86400.0
     story_window_s: float = 48 * 3600.0
+    # Items, stories and sent alerts older than this are pruned; None keeps everything.
+    retention_s: float | None = 30 * 86400.0
     # Places found in text through the gazetteer count as grouping evidence; within these
     # countries (None: those the watchlists name, or every country).
     story_places: bool = True
@@ -124,6 +127,11 @@ class Config:
     templates: Path | None = None
     language: str = "auto"
     warnings: tuple[Problem, ...] = field(default=())
+
+
+def _days(seconds: float) -> str:
+    days = seconds / 86400
+    return f"{days:g} days" if days != 1 else "1 day"
 
 
 def parse_duration(value: object) -> float | None:
@@ -579,6 +587,7 @@ def load_config(path: Path) -> Config:
         give_up_after_s=reader.duration(alerts_raw, "give_up_after", "alerts", 86400.0, 1.0),
         max_age_s=reader.duration(alerts_raw, "max_age", "alerts", 3 * 86400.0, 0.0) or None,
         story_window_s=reader.duration(stories_raw, "window", "stories", 48 * 3600.0, 3600.0),
+        retention_s=reader.duration(daemon, "retention", "daemon", 30 * 86400.0, 0.0) or None,
         story_places=_boolean(stories_raw, "places", "stories", True, reader),
         story_countries=_country_codes(stories_raw, "countries", "stories", reader),
         timezone=default_tz,
@@ -586,6 +595,16 @@ def load_config(path: Path) -> Config:
         language=reader.string(alerts_raw, "language", "alerts", "auto", _LANGUAGES) or "auto",
         warnings=(),
     )
+    if config.retention_s is not None:
+        # Older items must be outside the grouping window, and, once gone, unable to alert
+        # again if a feed serves them anew (max_age); a day is the least either way.
+        least = max(86400.0, 2 * config.story_window_s, 2 * (config.max_age_s or 0.0))
+        if config.retention_s < least:
+            reader.error(
+                "daemon.retention",
+                f"must be at least {_days(least)} (a day, twice stories.window and twice "
+                "alerts.max_age), or 0 to keep everything",
+            )
     if config.poll_deadline_s < limits.total_timeout:
         reader.warn(
             "daemon.poll_deadline", "is shorter than fetch.total_timeout; fetches will be cut by it"

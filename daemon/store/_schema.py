@@ -72,6 +72,7 @@ feeds = Table(
     Column("gone", Boolean, nullable=False, default=False),
     Column("items_seen", Integer, nullable=False, default=0),
     Column("configured", Boolean, nullable=False, default=True),
+    Index("ix_feeds_next_poll", "next_poll_at"),  # schema 4: claims in due order
 )
 
 items = Table(
@@ -98,7 +99,9 @@ items = Table(
     Index("ix_items_outlet_hash", "outlet", "content_hash"),
     Index("ix_items_hash", "content_hash"),
     Index("ix_items_canon_link", "canon_link"),
-    Index("ix_items_guid", "guid"),  # schema 4: the same article through another feed
+    # Schema 4: the same article through another feed; the window and retention by age.
+    Index("ix_items_guid", "guid"),
+    Index("ix_items_first_seen", "first_seen_at"),
     Index("ix_items_story", "story_id"),
 )
 

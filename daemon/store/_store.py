@@ -20,6 +20,7 @@ from sqlalchemy import (
     Engine,
     and_,
     create_engine,
+    delete,
     event,
     exists,
     func,
@@ -185,6 +186,20 @@ class OutboxCounts:
     failed: int
     sent_since: int
     held: int = 0  # reports waiting for a digest
+
+
+@dataclass(frozen=True, slots=True)
+class Pruned:
+    """What one round of retention removed: items (with their hits, alerts and
+    deliveries), undated items emptied to their identity, and stories."""
+
+    items: int = 0
+    emptied: int = 0
+    stories: int = 0
+
+    @property
+    def done(self) -> bool:
+        return not (self.items or self.emptied or self.stories)
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,15 +375,20 @@ class Store:
         limit: int,
         lease: timedelta,
         names: Iterable[str] | None = None,
+        not_polled_since: datetime | None = None,
     ) -> list[FeedState]:
-        """Lease up to ``limit`` due feeds to ``owner`` (all configured feeds in ``names``,
-        due or not, when given). A feed leased to someone else is never handed out."""
+        """Lease up to ``limit`` due feeds to ``owner``; or, due or not, the configured
+        feeds in ``names``, or every configured feed not polled since
+        ``not_polled_since``. A feed leased to someone else is never handed out."""
         free = or_(s.feeds.c.lease_until.is_(None), s.feeds.c.lease_until < now)
         cond = and_(s.feeds.c.configured.is_(True), s.feeds.c.gone.is_(False), free)
-        if names is None:
-            cond = and_(cond, s.feeds.c.next_poll_at <= now)
-        else:
+        if names is not None:
             cond = and_(cond, s.feeds.c.name.in_(list(names)))
+        elif not_polled_since is not None:
+            last = s.feeds.c.last_poll_at
+            cond = and_(cond, or_(last.is_(None), last < not_polled_since))
+        else:
+            cond = and_(cond, s.feeds.c.next_poll_at <= now)
         claimed = []
         with self.engine.begin() as conn:
             query = select(s.feeds.c.name).where(cond).order_by(s.feeds.c.next_poll_at).limit(limit)
@@ -402,7 +422,8 @@ class Store:
         gone: bool = False,
         new_items: int = 0,
     ) -> None:
-        """Write a poll's outcome and release the feed's lease."""
+        """Write a poll's outcome, ``now`` being when it ended, and release the feed's
+        lease."""
         values: dict[str, Any] = {
             "last_poll_at": now,
             "next_poll_at": next_poll_at,
@@ -737,6 +758,61 @@ class Store:
             for r in rows
         ]
 
+    def prune(self, cutoff: datetime, *, keep_identities: bool, batch: int = 500) -> Pruned:
+        """One small transaction of retention: up to ``batch`` items first seen before
+        ``cutoff`` whose story has had no report since then, with their hits, edits,
+        alerts and deliveries; then stories left with no item. Nothing still to be sent
+        goes: an item with a delivery pending or being sent, or a report held for a
+        digest not yet sent, stays. An item with no published date (with
+        ``keep_identities``, every item: when no ``max_age`` keeps old items from
+        alerting) only loses its text, title and hits: its identity stays, so the same
+        item served again later is still known and never alerts twice. Call it until it
+        returns nothing (``Pruned.done``)."""
+        it, st, al, dl, hu = s.items, s.stories, s.alerts, s.deliveries, s.held_updates
+        waiting = exists().where(
+            al.c.item_id == it.c.id,
+            dl.c.alert_id == al.c.id,
+            dl.c.status.in_(("pending", "sending")),
+        )
+        held = exists().where(hu.c.item_id == it.c.id, hu.c.alert_id.is_(None))
+        live_story = exists().where(st.c.id == it.c.story_id, st.c.last_at >= cutoff)
+        stripped = and_(it.c.title == "", it.c.text == "", it.c.story_id.is_(None))
+        with self.engine.begin() as conn:
+            rows = conn.execute(
+                select(it.c.id, it.c.published)
+                .where(it.c.first_seen_at < cutoff, ~stripped, ~live_story, ~waiting, ~held)
+                .limit(batch)
+            ).all()
+            gone = [r.id for r in rows if r.published is not None and not keep_identities]
+            kept = [r.id for r in rows if r.published is None or keep_identities]
+            if gone:
+                alert_ids = select(al.c.id).where(al.c.item_id.in_(gone))
+                conn.execute(delete(dl).where(dl.c.alert_id.in_(alert_ids)))
+                conn.execute(delete(al).where(al.c.item_id.in_(gone)))
+                for table in (s.hits, s.item_edits, hu):
+                    conn.execute(delete(table).where(table.c.item_id.in_(gone)))
+                conn.execute(delete(it).where(it.c.id.in_(gone)))
+            if kept:
+                for table in (s.hits, s.item_edits):
+                    conn.execute(delete(table).where(table.c.item_id.in_(kept)))
+                conn.execute(
+                    update(it)
+                    .where(it.c.id.in_(kept))
+                    .values(title="", text="", story_id=None, copy_of=None)
+                )
+            empty = (
+                conn.execute(
+                    select(st.c.id)
+                    .where(st.c.last_at < cutoff, ~exists().where(it.c.story_id == st.c.id))
+                    .limit(batch)
+                )
+                .scalars()
+                .all()
+            )
+            if empty:
+                conn.execute(delete(st).where(st.c.id.in_(empty)))
+        return Pruned(len(gone), len(kept), len(empty))
+
     def alert_count(self) -> int:
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(s.alerts)).scalar_one())
@@ -744,7 +820,8 @@ class Store:
 
 def _upgrade(conn: Connection) -> None:
     """Schema 1, 2 or 3 to 4: the story columns of items and alerts, and their indexes
-    (2); why a report was held for a digest, and its alert (3); an index on item guids (4).
+    (2); why a report was held for a digest, and its alert (3); indexes on item guids, on
+    when items were first seen and on when feeds are due (4).
     Nothing stored is changed; items of schema 1 join stories when the grouping window
     loads."""
     have = {t: {c["name"] for c in inspect(conn).get_columns(t)} for t in s.ADDED_COLUMNS}
@@ -756,7 +833,7 @@ def _upgrade(conn: Connection) -> None:
             column = table.c[name]
             kind = column.type.compile(dialect=conn.dialect)
             conn.execute(text(f"ALTER TABLE {table_name} ADD COLUMN {name} {kind}"))
-    for index in (*s.items.indexes, s.story_alert_once):
+    for index in (*s.items.indexes, *s.feeds.indexes, s.story_alert_once):
         index.create(conn, checkfirst=True)
 
 
