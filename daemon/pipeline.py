@@ -20,9 +20,10 @@ Rules that span fetches (the feeds package decides identity within one fetch):
   outlet already counted never alert. An alert that a route in ``digest`` mode, its
   hourly limit or its quiet hours hold is written to ``held_updates`` instead of the
   outbox; a held story alert counts as the story's alert for that route.
-- Every poll ends, whatever happens, by recording its outcome and the feed's next poll:
-  the interval after success or 304; after an error, the interval doubled per failure in
-  a row (at most 6 h) or the server's Retry-After if longer; never again after HTTP 410.
+- Every poll ends, whatever happens, by recording its outcome, when it ended, and the
+  feed's next poll, counted from when it began: the interval after success or 304; after
+  an error, the interval doubled per failure in a row (at most 6 h) or the server's
+  Retry-After if longer; never again after HTTP 410.
 """
 
 from __future__ import annotations
@@ -191,7 +192,7 @@ class Pipeline:
             next_poll = now + timedelta(seconds=feed.interval_s)
             if result.status == 304:
                 await self.store.call(
-                    self.store.record_poll, feed.name, now, next_poll_at=next_poll
+                    self.store.record_poll, feed.name, self._now(), next_poll_at=next_poll
                 )
                 return PollReport(feed.name, "not-modified")
             parsed = await self.parser.parse(result.body, result.headers, feed.url)
@@ -208,7 +209,7 @@ class Pipeline:
             report = self.ingest(feed.name, items, now, deadline=deadline)
             self.store.record_poll(
                 feed.name,
-                now,
+                self._now(),
                 next_poll_at=next_poll,
                 etag=result.validators.etag,
                 last_modified=result.validators.last_modified,
@@ -235,7 +236,11 @@ class Pipeline:
         if retry_after is not None:
             backoff = max(backoff, min(retry_after, 86400))
         self.store.record_poll(
-            feed.name, now, next_poll_at=now + timedelta(seconds=backoff), error=error, gone=gone
+            feed.name,
+            self._now(),
+            next_poll_at=now + timedelta(seconds=backoff),
+            error=error,
+            gone=gone,
         )
 
     def ingest(

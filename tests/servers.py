@@ -43,6 +43,8 @@ class FeedServer:
         self.resources: dict[str, Resource] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.lock = threading.Lock()
+        # Called in the request's thread before it is answered (a test may hold answers).
+        self.gate: Callable[[], None] | None = None
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -50,6 +52,8 @@ class FeedServer:
                 pass
 
             def do_GET(self) -> None:  # noqa: N802
+                if owner.gate is not None:
+                    owner.gate()
                 with owner.lock:
                     owner.requests.append(
                         (self.path, {k.lower(): v for k, v in self.headers.items()})

@@ -295,3 +295,44 @@ paths = ["watchlists/*.toml"]
         f"/f{n}.xml" for n in range(12) if not feed_server.requests_for(f"/f{n}.xml")
     )
     assert daemon.err.count("feed.polled") == 12
+
+
+def test_run_once_prunes_what_is_older_than_the_retention(
+    tmp_path: Path, feed_server: FeedServer, smtp_server: SMTPServer, webhook: WebhookReceiver
+) -> None:
+    """Items, stories and sent alerts older than [daemon] retention leave the store at the
+    end of a run; nothing newer does."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import func, select, update
+
+    from daemon.store import Store
+    from daemon.store import _schema as s
+
+    serve_defaults(feed_server)
+    config = write_config(tmp_path, feed_server, routes_for(smtp_server, webhook))
+    assert raqib("run", "--once", "--config", str(config)).returncode == 0
+    assert wait_for(lambda: len(smtp_server.messages) == 1, timeout=5)
+    store = Store.open(tmp_path / "data")
+    long_ago = datetime.now(UTC) - timedelta(days=40)
+    with store.engine.begin() as conn:  # the Arabic outlet's items, forty days on
+        outlet = s.items.c.outlet == "Arabic outlet"
+        conn.execute(update(s.items).where(outlet).values(first_seen_at=long_ago))
+        conn.execute(update(s.items).where(outlet).values(published=long_ago))
+        conn.execute(update(s.stories).values(last_at=long_ago))
+        before = conn.execute(select(func.count()).select_from(s.items)).scalar_one()
+    store.close()
+
+    again = raqib("run", "--once", "--config", str(config))
+
+    assert again.returncode == 0, again.stderr
+    assert "store.pruned" in again.stderr and "items=2" in again.stderr
+    store = Store.open(tmp_path / "data")
+    try:
+        with store.engine.connect() as conn:
+            outlets = set(conn.execute(select(s.items.c.outlet)).scalars())
+            after = conn.execute(select(func.count()).select_from(s.items)).scalar_one()
+    finally:
+        store.close()
+    assert after == before - 2 and "Arabic outlet" not in outlets
+    assert len(smtp_server.messages) == 1

@@ -45,7 +45,7 @@ from daemon.feeds import ParserPool, make_client
 from daemon.feeds._fetch import USER_AGENT
 from daemon.pipeline import Pipeline, PollReport
 from daemon.service.config import Config, RouteConfig
-from daemon.store import FeedSpec, FeedState, Store
+from daemon.store import FeedSpec, FeedState, Pruned, Store
 from daemon.stories import Rules
 from daemon.watch import Gazetteer, Matcher, PlaceFinder, Watchlist, load_watchlists
 
@@ -55,6 +55,11 @@ SHUTDOWN_GRACE_S = 8.0
 SEND_EVERY_S = 2.0
 # How often routes with updates = "digest" are checked for a digest that is due.
 DIGEST_CHECK_S = 30.0
+# Retention runs this often, in rounds of at most PRUNE_BATCH items (one short
+# transaction each, so polls and deliveries interleave), PRUNE_ROUNDS rounds at the most.
+PRUNE_EVERY_S = 3600.0
+PRUNE_BATCH = 500
+PRUNE_ROUNDS = 200
 
 
 def gazetteer_cache(config: Config) -> Path:
@@ -301,36 +306,54 @@ class Service:
     # --- once ---------------------------------------------------------------------------
 
     async def run_once(self) -> OnceSummary:
-        """Poll every configured feed once, then try every pending delivery once."""
+        """Poll every configured feed once, then try every pending delivery once.
+
+        ``max_concurrent_polls`` pollers each claim one feed at a time, among the
+        configured feeds not polled since this run began: replicas running ``--once``
+        together share the feeds, and none is polled twice in the round."""
         names = [f.name for f in self.config.feeds]
-        feeds = await self.store.call(
-            self.store.claim_due_feeds,
-            datetime.now(UTC),
-            self.owner,
-            max(1, len(names)),
-            self._lease,
-            names=names,
-        )
-        skipped = set(names) - {f.name for f in feeds}
-        for name in sorted(skipped):
-            log.warning(
-                "feed.skipped",
-                extra={
-                    "fields": {
-                        "feed": name,
-                        "reason": "gone (HTTP 410) or being polled by another process",
-                    }
-                },
-            )
-        limit = asyncio.Semaphore(self.config.max_concurrent_polls)
+        started = datetime.now(UTC)
+        reports: list[PollReport] = []
 
-        async def poll(feed: FeedState) -> PollReport:
-            async with limit:
-                return await self.pipeline.poll(feed)
+        async def poller() -> None:
+            while not self._stopping:
+                feeds = await self.store.call(
+                    self.store.claim_due_feeds,
+                    datetime.now(UTC),
+                    self.owner,
+                    1,
+                    self._lease,
+                    not_polled_since=started,
+                )
+                if not feeds:
+                    return
+                for feed in feeds:
+                    reports.append(await self.pipeline.poll(feed))
 
-        reports = await asyncio.gather(*(poll(f) for f in feeds))
+        if names:
+            await asyncio.gather(*(poller() for _ in range(self.config.max_concurrent_polls)))
+        mine = {r.feed for r in reports}
+        for feed in await self.store.call(self.store.feeds):
+            if feed.name not in names or feed.name in mine:
+                continue
+            if feed.last_poll_at is not None and feed.last_poll_at >= started:
+                log.info(
+                    "feed.skipped",
+                    extra={"fields": {"feed": feed.name, "reason": "polled by another process"}},
+                )
+            else:
+                log.warning(
+                    "feed.skipped",
+                    extra={
+                        "fields": {
+                            "feed": feed.name,
+                            "reason": "gone (HTTP 410) or being polled by another process",
+                        }
+                    },
+                )
         digests = await self.store.call(self.pipeline.send_digests, datetime.now(UTC))
         sent = await self.sender.deliver_due(ignore_backoff=True)
+        await self._prune()
         return OnceSummary(
             polled=len(reports),
             failed=sum(1 for r in reports if r.error),
@@ -360,6 +383,15 @@ class Service:
             # while the daemon was down, and reports held by quiet hours when they end.
             scheduler.add_job(
                 self._digests, "interval", seconds=DIGEST_CHECK_S, id="digests", **common
+            )
+        if self.config.retention_s is not None:
+            scheduler.add_job(
+                self._prune,
+                "interval",
+                seconds=PRUNE_EVERY_S,
+                id="retention",
+                next_run_time=datetime.now(UTC) + timedelta(minutes=1),
+                **common,
             )
         for route in self.routes:
             if route.timing.schedule is not None:
@@ -455,6 +487,46 @@ class Service:
                 await self._kick_sender()
         except Exception as exc:  # the database may be away for a moment; try next round
             log.error("digests.failed", extra={"fields": {"error": str(exc)}})
+
+    async def _prune(self) -> Pruned:
+        """Retention: what is older than ``[daemon] retention`` leaves the store, a small
+        batch at a time (``Store.prune``)."""
+        total = Pruned()
+        if self.config.retention_s is None:
+            return total
+        cutoff = datetime.now(UTC) - timedelta(seconds=self.config.retention_s)
+        try:
+            for _ in range(PRUNE_ROUNDS):
+                if self._stopping:
+                    break
+                got = await self.store.call(
+                    self.store.prune,
+                    cutoff,
+                    keep_identities=self.config.max_age_s is None,
+                    batch=PRUNE_BATCH,
+                )
+                total = Pruned(
+                    total.items + got.items,
+                    total.emptied + got.emptied,
+                    total.stories + got.stories,
+                )
+                if got.done:
+                    break
+        except Exception as exc:  # the database may be away for a moment; try next round
+            log.error("retention.failed", extra={"fields": {"error": str(exc)}})
+        if not total.done:
+            log.info(
+                "store.pruned",
+                extra={
+                    "fields": {
+                        "items": total.items,
+                        "emptied": total.emptied,
+                        "stories": total.stories,
+                        "before": cutoff.isoformat(timespec="seconds"),
+                    }
+                },
+            )
+        return total
 
     async def _kick_sender(self) -> None:
         if self._sending is None or self._sending.done():
