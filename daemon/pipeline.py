@@ -365,6 +365,9 @@ class Pipeline:
             counts, docs = self.store.doc_freq()
             grouper = Grouper(self.rules, DocFreq(counts, docs))
             since = now - timedelta(seconds=2 * self.rules.window_s)
+            # Items stored up to here and older than ``since`` never enter the window: the
+            # catch-up that follows each load starts after them, not at the first item.
+            top = self.store.max_item_id()
             stored = self.store.window_items(since)
             ungrouped = [s for s in stored if s.story_id is None]
             self._catch_up(grouper, [s for s in stored if s.story_id is not None], learn=False)
@@ -374,6 +377,7 @@ class Pipeline:
                         item = _as_item(s)
                         hits = [("text", h) for h in s.hits]
                         self._group(tx, grouper, s.id, item, hits, s.first_seen_at, learn=False)
+            grouper.last_item_id = max(grouper.last_item_id, top)
             self.grouper = grouper
             # The window is long-lived: keep the cyclic garbage collector from scanning
             # it again and again (it holds no reference cycles).

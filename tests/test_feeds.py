@@ -909,3 +909,28 @@ def test_a_poll_whose_deadline_passes_during_its_ingest_stores_nothing_and_backs
         assert row is not None and row.failures == 1 and row.last_error == error
     finally:
         store.close()
+
+
+def test_a_new_window_does_not_read_back_the_items_stored_before_it(
+    pipeline: Pipeline, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Items stored long ago stay out of the grouping window, and the catch-up with other
+    processes that every ingest does starts after them: it never reads the whole store."""
+    from daemon.store._store import Ingest
+
+    old = datetime.now(UTC) - timedelta(days=10)
+    archive = [
+        replace(i, key=f"old-{n}") for n, i in enumerate(served_items(feed_server, [QUIET]) * 30)
+    ]
+    pipeline.ingest(OUTLET, archive, old)
+    pipeline.grouper = None  # a process started later: its window is loaded afresh
+    read: list[int] = []
+    items_since = Ingest.items_since
+    monkeypatch.setattr(
+        Ingest, "items_since", lambda tx, after: read.append(len(r := items_since(tx, after))) or r
+    )
+
+    report = pipeline.ingest(OUTLET, served_items(feed_server, [TANF]), datetime.now(UTC))
+
+    assert report.new == 1
+    assert read == [0], "the catch-up read back items stored before the window"

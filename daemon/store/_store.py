@@ -526,6 +526,11 @@ class Store:
         with self.engine.connect() as conn:
             return _stored_items(conn, s.items.c.first_seen_at >= since, after_id)
 
+    def max_item_id(self) -> int:
+        """The id of the latest item stored (0 when there is none)."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.max(s.items.c.id))).scalar() or 0)
+
     def doc_freq(self) -> tuple[dict[str, int], int]:
         """The learned document frequencies, and how many items they count."""
         with self.engine.connect() as conn:
