@@ -32,13 +32,14 @@ import asyncio
 import gc
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from daemon.alerts import Alert, Report, Route, build_alert, target_label
+from daemon.alerts import MAX_SURFACES, Alert, Report, Route, build_alert, target_label
 from daemon.feeds import (
     FetchError,
     FetchLimits,
@@ -549,7 +550,19 @@ def _item_time(published: datetime | None, seen: datetime) -> datetime:
 
 
 def _remember(story: Story, outlet: str, title: str, link: str | None, hits: Sequence[Hit]) -> None:
-    story.hits.extend(hits)
+    """Keep what the story's alerts name: of its hits, the first of each entry and
+    spelling, up to the spellings an alert shows (``build_alert``), not every hit of every
+    report (a long story would hold thousands)."""
+    if hits:
+        have = {(h.watchlist, h.entry, " ".join(h.surface.split())) for h in story.hits}
+        spellings = Counter((h.watchlist, h.entry) for h in story.hits)
+        for hit in hits:
+            key = (hit.watchlist, hit.entry, " ".join(hit.surface.split()))
+            if key in have or spellings[key[:2]] >= MAX_SURFACES:
+                continue
+            have.add(key)
+            spellings[key[:2]] += 1
+            story.hits.append(hit)
     if len(story.reports) < MAX_REPORTS:
         story.reports.append(Report(outlet, title, link))
 

@@ -425,3 +425,26 @@ def test_replay_lists_the_hits_of_stories_that_closed_before_the_end(matcher: Ma
     assert [s.items for s in stories] == [["market-1"], ["weather-1"]]
     assert {"saraqib", "idlib"} <= set(stories[0].hits)
     assert stories[1].hits == ["latakia"]
+
+
+def test_a_story_keeps_one_hit_per_entry_and_spelling_not_every_hit_of_every_report() -> None:
+    """A story told by hundreds of reports keeps what its alerts name: each entry with up
+    to three spellings, in order of first appearance; the rest adds nothing."""
+    from daemon.pipeline import _remember
+    from daemon.stories import Story
+    from daemon.watch import Hit
+
+    def hit(entry: str, surface: str) -> Hit:
+        return Hit(entry, "places", "place", surface, surface, 0, len(surface), "exact", 1.0)
+
+    story = Story(1, 0.0, 0.0)
+    spellings = ["التنف", "بالتنف", "والتنف", "للتنف", "At Tanf"]
+    for n in range(300):
+        _remember(story, "o", "t", None, [hit("tanf", spellings[n % 5]), hit("rukban", "الركبان")])
+
+    assert [(h.entry, h.surface) for h in story.hits] == [
+        ("tanf", "التنف"),
+        ("rukban", "الركبان"),
+        ("tanf", "بالتنف"),
+        ("tanf", "والتنف"),
+    ]

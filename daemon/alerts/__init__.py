@@ -22,7 +22,16 @@ Rules:
   fingerprints.
 """
 
-from daemon.alerts._alert import MODES, UPDATES, Alert, Match, Report, Route, build_alert
+from daemon.alerts._alert import (
+    MAX_SURFACES,
+    MODES,
+    UPDATES,
+    Alert,
+    Match,
+    Report,
+    Route,
+    build_alert,
+)
 from daemon.alerts._render import FORMATS, LABELS, TEMPLATE_NAMES, Message, Renderer
 from daemon.alerts._schedule import Quiet, Timing, cron, zone
 from daemon.alerts._send import (
@@ -39,6 +48,7 @@ from daemon.alerts._send import (
 )
 
 __all__ = [
+    "MAX_SURFACES",
     "CONSOLE",
     "FORMATS",
     "LABELS",

@@ -74,7 +74,8 @@ class Story:
     # Independent sources: sets of outlets whose reports are copies of one another, or
     # that are one outlet. Corroboration counts these sets, not outlets.
     sources: list[set[str]] = field(default_factory=list)
-    # Kept for the caller (alerts): the hits of its items, and its first reports.
+    # Kept for the caller (alerts): the hits its alerts name (the first of each entry and
+    # spelling, see ``daemon.pipeline``), and its first reports.
     hits: list[Any] = field(default_factory=list)
     reports: list[Any] = field(default_factory=list)
 
