@@ -55,6 +55,8 @@ SHUTDOWN_GRACE_S = 8.0
 SEND_EVERY_S = 2.0
 # How often routes with updates = "digest" are checked for a digest that is due.
 DIGEST_CHECK_S = 30.0
+# Feeds a poller of ``run --once`` claims at a time.
+ONCE_BATCH = 4
 # Retention runs this often, in rounds of at most PRUNE_BATCH items (one short
 # transaction each, so polls and deliveries interleave), PRUNE_ROUNDS rounds at the most.
 PRUNE_EVERY_S = 3600.0
@@ -308,9 +310,10 @@ class Service:
     async def run_once(self) -> OnceSummary:
         """Poll every configured feed once, then try every pending delivery once.
 
-        ``max_concurrent_polls`` pollers each claim one feed at a time, among the
-        configured feeds not polled since this run began: replicas running ``--once``
-        together share the feeds, and none is polled twice in the round."""
+        ``max_concurrent_polls`` pollers each claim a few feeds at a time (``ONCE_BATCH``,
+        leased for as long as polling them all may take), among the configured feeds not
+        polled since this run began: replicas running ``--once`` together share the feeds,
+        and none is polled twice in the round."""
         names = [f.name for f in self.config.feeds]
         started = datetime.now(UTC)
         reports: list[PollReport] = []
@@ -321,13 +324,17 @@ class Service:
                     self.store.claim_due_feeds,
                     datetime.now(UTC),
                     self.owner,
-                    1,
-                    self._lease,
+                    ONCE_BATCH,
+                    self._lease * ONCE_BATCH,
                     not_polled_since=started,
                 )
                 if not feeds:
                     return
-                for feed in feeds:
+                for n, feed in enumerate(feeds):
+                    if self._stopping:  # give back what this poller will not poll
+                        for rest in feeds[n:]:
+                            await self.store.call(self.store.release_feed, rest.name)
+                        return
                     reports.append(await self.pipeline.poll(feed))
 
         if names:

@@ -389,25 +389,19 @@ class Store:
             cond = and_(cond, or_(last.is_(None), last < not_polled_since))
         else:
             cond = and_(cond, s.feeds.c.next_poll_at <= now)
-        claimed = []
         with self.engine.begin() as conn:
-            query = select(s.feeds.c.name).where(cond).order_by(s.feeds.c.next_poll_at).limit(limit)
+            # One statement: the due feeds chosen and leased together (on PostgreSQL the
+            # rows another replica is leasing are skipped, not waited for).
+            due = select(s.feeds.c.name).where(cond).order_by(s.feeds.c.next_poll_at).limit(limit)
             if conn.dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            for name in conn.execute(query).scalars().all():
-                done = conn.execute(
-                    update(s.feeds)
-                    .where(and_(s.feeds.c.name == name, free))
-                    .values(lease_until=now + lease, leased_by=owner)
-                )
-                if done.rowcount == 1:
-                    claimed.append(name)
-            if not claimed:
-                return []
+                due = due.with_for_update(skip_locked=True)
             rows = conn.execute(
-                select(s.feeds).where(s.feeds.c.name.in_(claimed)).order_by(s.feeds.c.next_poll_at)
-            )
-            return [_feed_state(r) for r in rows]
+                update(s.feeds)
+                .where(s.feeds.c.name.in_(due.scalar_subquery()), free)
+                .values(lease_until=now + lease, leased_by=owner)
+                .returning(*s.feeds.c)
+            ).all()
+        return sorted((_feed_state(r) for r in rows), key=lambda f: (f.next_poll_at, f.name))
 
     def record_poll(
         self,
