@@ -1,29 +1,22 @@
-"""One feed's path through Raqib: fetch, parse, identify, match, decide alerts, store.
+"""One feed's path through Raqib: fetch, parse, identify, then in one transaction dedupe,
+match, group and decide alerts, and record the poll. Each rule has its owner: identity and
+poll pacing in ``daemon.feeds``, grouping in ``daemon.stories``, the alert decision and
+digests in ``daemon.alerts``, persistence in ``daemon.store``; this module sequences them.
 
-Rules that span fetches (the feeds package decides identity within one fetch):
+What it decides itself, across fetches, against what the store holds:
 
 - An item whose key is stored and whose content hash is unchanged is skipped.
-- Same key, new content: an edit. The earlier version is kept; no new item, no alert.
-  Except when a feed reuses one guid for different stories: a guid-keyed item whose title
-  and link both changed is a new item, keyed by its hash instead.
+- Same key, new content: an edit. The earlier version is kept; no new item, no alert
+  (unless the guid was reused for another story: ``daemon.feeds.rekey_reused_guid``).
 - New key, but the same content as an item already stored for that outlet: the feed
   changed the item's guid, not the item. Skipped.
 - The same article reached through another feed (same canonical link, or same guid when
   the guid is a URL) is skipped: one article, one item.
-- Every new item joins a story or starts one (``daemon.stories``), in the transaction that
-  stores it. Alerts are per story and route: a story alerts a route once, when its items
-  have hits the route wants and at least ``min_sources`` independent sources report it,
-  unless the item that would trigger it was published more than ``max_age`` ago (a feed
-  added today does not replay last month as alerts). After that, a report that adds an
-  independent source sends an update alert (``updates = "each"``), is held for the
-  route's digest (``"digest"``), or nothing (``"none"``). Copies and further reports of an
-  outlet already counted never alert. An alert that a route in ``digest`` mode, its
-  hourly limit or its quiet hours hold is written to ``held_updates`` instead of the
-  outbox; a held story alert counts as the story's alert for that route.
+- Every new item joins a story or starts one (``daemon.stories``) and its alerts are
+  decided (``daemon.alerts.decide``), in the transaction that stores it.
 - Every poll ends, whatever happens, by recording its outcome, when it ended, and the
-  feed's next poll, counted from when it began: the interval after success or 304; after
-  an error, the interval doubled per failure in a row (at most 6 h) or the server's
-  Retry-After if longer; never again after HTTP 410.
+  feed's next poll, counted from when it began: the interval after success or 304, after
+  an error ``daemon.feeds.retry_delay``; never again after HTTP 410.
 """
 
 from __future__ import annotations
@@ -34,12 +27,12 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from daemon.alerts import MAX_SURFACES, Alert, Report, Route, build_alert, target_label
+from daemon.alerts import MAX_SURFACES, Report, Route, decide, send_digests
 from daemon.feeds import (
     FetchError,
     FetchLimits,
@@ -48,19 +41,17 @@ from daemon.feeds import (
     ParseTimeout,
     Validators,
     canonical_link,
-    digest,
     fetch,
     headline,
     identify,
+    rekey_reused_guid,
+    retry_delay,
 )
-from daemon.redact import fingerprint, scrub_urls
+from daemon.redact import scrub_urls
 from daemon.store import (
     Edit,
     FeedState,
-    HeldUpdate,
     Ingest,
-    Known,
-    OutboxEntry,
     Store,
     StoredItem,
 )
@@ -70,7 +61,6 @@ from daemon.watch import Hit, Matcher, PlaceFinder
 
 log = logging.getLogger("raqib.pipeline")
 
-MAX_BACKOFF_S = 6 * 3600
 # Reports listed in a story alert (the first ones; the outlets line lists them all).
 MAX_REPORTS = 8
 
@@ -232,10 +222,7 @@ class Pipeline:
         retry_after: float | None,
         gone: bool = False,
     ) -> None:
-        # ``failures`` counts the failures before this one: the first failure doubles.
-        backoff = min(MAX_BACKOFF_S, feed.interval_s * 2 ** min(feed.failures + 1, 16))
-        if retry_after is not None:
-            backoff = max(backoff, min(retry_after, 86400))
+        backoff = retry_delay(feed.interval_s, feed.failures, retry_after)
         self.store.record_poll(
             feed.name,
             self._now(),
@@ -261,7 +248,12 @@ class Pipeline:
                 raise TimeoutError("the poll's deadline passed during its ingest")
 
         by_key, by_hash = self.store.known_items(outlet, items)
-        items = [self._rekey_reused_guid(item, by_key) for item in items]
+        items = [
+            rekey_reused_guid(item, k.title, k.link, k.content_hash)
+            if (k := by_key.get(item.key))
+            else item
+            for item in items
+        ]
         rekeyed = [item for item in items if item.key not in by_key]
         if rekeyed:
             by_key.update(self.store.known_items(outlet, rekeyed)[0])
@@ -311,7 +303,17 @@ class Pipeline:
                     stories += placement.story is None
                     placed.append((item.key, story.id))
                     why.append((item.key, placement.describe()))
-                    alerts += self._decide(tx, story, item_id, item, hits, adds_source, now)
+                    alerts += decide(
+                        tx,
+                        self.routes,
+                        story,
+                        item_id,
+                        item,
+                        hits,
+                        adds_source,
+                        now,
+                        self.max_age_s,
+                    )
                 for edit in edits:
                     tx.save_edit(edit)
         except BaseException:
@@ -329,33 +331,8 @@ class Pipeline:
         )
 
     def send_digests(self, now: datetime, *, force: bool = False) -> int:
-        """Fold the reports held for each route into one digest alert when it is due: at
-        the route's schedule (or ``digest_every`` after the oldest), or as soon as quiet
-        hours end for reports they held; never in quiet hours. ``force`` sends every
-        digest at once. Returns how many digests were decided."""
-        decided = 0
-        for route in self.routes:
-            if not route.has_digest or route.timing.is_quiet(now):
-                continue
-            with self.store.ingest(now) as tx:
-                held = tx.take_held(route.name)
-                if not held or not (force or _digest_due(route, held, now)):
-                    continue
-                alert = Alert(
-                    title="",
-                    outlet="",
-                    link=None,
-                    published=None,
-                    matches=(),
-                    kind="digest",
-                    reports=tuple(_held_report(h) for h in held),
-                )
-                alert_id = tx.insert_alert(
-                    held[-1].item_id, _outbox_entry(route, alert), None, "digest"
-                )
-                tx.close_held([h.id for h in held], alert_id)
-                decided += 1
-        return decided
+        """The digests due now, decided (``daemon.alerts.send_digests``)."""
+        return send_digests(self.store, self.routes, now, force=force)
 
     # --- stories ------------------------------------------------------------------------
 
@@ -452,96 +429,6 @@ class Pipeline:
         )
         return story, placement, story.independent > before
 
-    def _decide(
-        self,
-        tx: Ingest,
-        story: Story,
-        item_id: int,
-        item: Item,
-        hits: Sequence[tuple[str, Hit]],
-        adds_source: bool,
-        now: datetime,
-    ) -> list[int]:
-        """The alerts that a new item of ``story`` triggers: written to the outbox, or held
-        for the route's digest (a digest route, updates = "digest", over the hourly limit,
-        or in quiet hours)."""
-        if not story.hits:
-            return []
-        fresh = (
-            self.max_age_s is None
-            or item.published is None
-            or (now - item.published).total_seconds() <= self.max_age_s
-        )
-        decided: list[int] = []
-        for route in self.routes:
-            wanted = [h for h in story.hits if route.wants(h)]
-            if not wanted:
-                continue
-            held: str | None = None
-            if tx.story_alerted(story.id, route.name):
-                if not adds_source or not fresh or route.updates == "none":
-                    continue
-                kind = "update"
-                if route.updates == "digest" or route.mode == "digest":
-                    held = "update"
-            elif fresh and story.independent >= route.min_sources:
-                kind = "story"
-                if route.mode == "digest":
-                    held = "digest"
-            else:
-                continue
-            if held is None and route.timing.is_quiet(now):
-                held = "quiet"
-            if held is None and route.max_per_hour is not None:
-                sent = tx.instant_alerts_since(route.name, now - timedelta(hours=1))
-                if sent >= route.max_per_hour:
-                    held = "rate"
-            alert = build_alert(
-                headline(item.title, item.text),
-                item.outlet,
-                item.link,
-                item.published,
-                wanted,
-                text=item.text,
-                text_hits=[h for where, h in hits if where == "text" and route.wants(h)],
-                kind=kind,
-                story=story.id,
-                outlets=tuple(story.outlets),
-                items=len(story.items),
-                sources=story.independent,
-                reports=tuple(story.reports),
-                thread=f"raqib.story.{story.id}.{int(story.first_at)}@raqib",
-            )
-            if held is None:
-                entry = _outbox_entry(route, alert)
-                decided.append(tx.insert_alert(item_id, entry, story.id, kind))
-                continue
-            tx.hold_update(route.name, story.id, item_id, held, alert.to_json())
-            log.info(
-                "alert.held",
-                extra={"fields": {"route": route.name, "story": story.id, "reason": held}},
-            )
-        return decided
-
-    @staticmethod
-    def _rekey_reused_guid(item: Item, by_key: dict[str, Known]) -> Item:
-        """A guid-keyed item whose title and link both changed is another story under a
-        reused guid: it is keyed by its hash instead."""
-        known = by_key.get(item.key)
-        if (
-            known is None
-            or known.content_hash == item.content_hash
-            or not _reused_guid(item, known.title, known.link)
-        ):
-            return item
-        return replace(item, key="h:" + digest(item.title, item.link or "", item.text[:500]))
-
-
-def _reused_guid(item: Item, old_title: str, old_link: str | None) -> bool:
-    if not item.key.startswith("g:") or not item.link or not old_link:
-        return False
-    return canonical_link(item.link) != canonical_link(old_link) and item.title != old_title
-
 
 def _item_time(published: datetime | None, seen: datetime) -> datetime:
     """When an item reported its event: its published time, unless missing or later than
@@ -592,26 +479,3 @@ def prepare_for_grouping(
         {w for h in hits for w in normalize(h.surface).split()},
         {h.entry for h in hits if h.kind == "person"},
     )
-
-
-def _digest_due(route: Route, held: Sequence[HeldUpdate], now: datetime) -> bool:
-    """Whether the digest of ``held`` is due (quiet hours aside): reports held by quiet
-    hours go as soon as they end; the others at the route's schedule."""
-    if any(h.reason == "quiet" for h in held):
-        return True
-    return route.timing.digest_due_at(held[0].held_at) <= now
-
-
-def _held_report(h: HeldUpdate) -> Report:
-    """A held report as a line of a digest, with the names its alert would have given."""
-    if h.payload:
-        report = Alert.from_json(h.payload).as_report()
-        return replace(report, story=h.story_id, story_title=h.story_title)
-    published = h.published.isoformat() if h.published else None
-    return Report(h.outlet, h.title, h.link, h.story_id, h.story_title, published)
-
-
-def _outbox_entry(route: Route, alert: Alert) -> OutboxEntry:
-    """An alert for ``route``, addressed to its targets by fingerprint and masked label."""
-    targets = tuple((fingerprint(url), target_label(url)) for url in route.targets)
-    return OutboxEntry(route.name, alert.to_json(), targets)

@@ -5,10 +5,15 @@ Rules:
 - A route takes the hits of its watchlists (all when it names none) whose entries its
   ``kinds``, ``entries`` and ``tags`` select, and sends them to its targets: apprise URLs
   (email, chat, webhooks, MQTT) or ``console://``. With no route, alerts go to the console.
-- Alerts are per story and route (see ``daemon.pipeline``). A route in ``digest`` mode, an
+- Alerts are per story and route (``decide``): a story alerts a route once, when its items
+  have hits the route wants and at least ``min_sources`` independent sources report it,
+  unless the report that would trigger it was published more than ``max_age`` ago. After
+  that, a report that adds an independent source sends an update (``updates = "each"``),
+  is held for the digest (``"digest"``), or nothing (``"none"``). A route in ``digest`` mode, an
   hourly limit reached, or quiet hours hold an alert for the route's digest instead of
   sending it; the digest goes out at the route's cron schedule (or ``digest_every`` after
-  the oldest held report), never in quiet hours, and at once when quiet hours end.
+  the oldest held report), never in quiet hours, and at once when quiet hours end
+  (``send_digests``).
 - The alert is written to the outbox in the transaction that decides it; the sender then
   delivers it to each target separately, renewing the delivery's lease just before
   sending, and records each (alert, target) that got through, so a restart or a second
@@ -32,6 +37,7 @@ from daemon.alerts._alert import (
     Route,
     build_alert,
 )
+from daemon.alerts._decide import decide, outbox_entry, send_digests
 from daemon.alerts._render import FORMATS, LABELS, TEMPLATE_NAMES, Message, Renderer
 from daemon.alerts._schedule import Quiet, Timing, cron, zone
 from daemon.alerts._send import (
@@ -69,10 +75,13 @@ __all__ = [
     "Timing",
     "build_alert",
     "channel_of",
+    "decide",
     "cron",
     "deliver_to",
+    "outbox_entry",
     "send_apprise",
     "target_label",
     "sample_alert",
     "zone",
+    "send_digests",
 ]

@@ -7,7 +7,8 @@ Rules:
   declared length and while reading), at most ``max_redirects`` redirects, gzip accepted.
 - Conditional GET: the ETag and Last-Modified of the last good fetch are sent back; a 304
   means nothing to parse. Validators are stored only after a fetch that parsed.
-- HTTP 410 marks a feed as gone; 429 and 503 honour Retry-After; other errors back off.
+- HTTP 410 marks a feed as gone; 429 and 503 honour Retry-After; other errors back off:
+  the interval doubled per failure in a row, at most 6 h (``retry_delay``).
 - feedparser gets the bytes (in a worker process with a deadline), with the configured
   feed URL as the base for relative guids and links, so identities do not move when a feed
   is served from elsewhere. A feed that parses with warnings but yields entries is
@@ -17,7 +18,9 @@ Rules:
   markup goes any further.
 - Identity within a feed: the guid, unless several entries of one fetch share it; else the
   link without tracking parameters, unless shared; else a hash of title and date. See
-  ``identify``; the store adds the rules that span fetches (edits, guids that change).
+  ``identify``. Across fetches: a guid-keyed item whose title and link both changed is
+  another story under a reused guid, keyed by its hash (``rekey_reused_guid``); the
+  ingest (``daemon.pipeline``) compares with what the store holds (edits, changed guids).
 """
 
 from daemon.feeds._fetch import (
@@ -36,12 +39,14 @@ from daemon.feeds._identity import (
     digest,
     headline,
     identify,
+    rekey_reused_guid,
 )
+from daemon.feeds._pacing import MAX_BACKOFF_S, retry_delay
 from daemon.feeds._parse import Entry, ParsedFeed, html_to_text, parse_feed
 from daemon.feeds._pool import ParserPool, ParseTimeout
 
 __all__ = [
-    "headline",
+    "MAX_BACKOFF_S",
     "Entry",
     "FetchError",
     "FetchLimits",
@@ -55,9 +60,12 @@ __all__ = [
     "content_hash",
     "digest",
     "fetch",
+    "headline",
     "html_to_text",
     "identify",
     "make_client",
     "parse_feed",
     "parse_retry_after",
+    "rekey_reused_guid",
+    "retry_delay",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -137,3 +137,18 @@ def identify(outlet: str, entries: tuple[Entry, ...] | list[Entry]) -> list[Item
             )
         )
     return items
+
+
+def rekey_reused_guid(item: Item, title: str, link: str | None, content_hash: str) -> Item:
+    """``item`` keyed as the store should know it, given the item stored under its key
+    (``title``, ``link``, ``content_hash``): a guid-keyed item whose title and link both
+    changed is another story under a reused guid, keyed by its hash instead."""
+    if content_hash == item.content_hash or not _reused_guid(item, title, link):
+        return item
+    return replace(item, key="h:" + digest(item.title, item.link or "", item.text[:500]))
+
+
+def _reused_guid(item: Item, old_title: str, old_link: str | None) -> bool:
+    if not item.key.startswith("g:") or not item.link or not old_link:
+        return False
+    return canonical_link(item.link) != canonical_link(old_link) and item.title != old_title
