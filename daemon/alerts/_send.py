@@ -173,7 +173,8 @@ class Sender:
         tried: set[int] = set()
         while True:
             now = self._now()
-            claimed = self.store.claim_deliveries(
+            claimed = await self.store.call(
+                self.store.claim_deliveries,
                 now,
                 batch,
                 LEASE,
@@ -201,13 +202,17 @@ class Sender:
             "alert": delivery.alert_id,
         }
         if url is None:
-            self.store.mark_failed(delivery.id, "target is no longer in the config")
+            await self.store.call(
+                self.store.mark_failed, delivery.id, "target is no longer in the config"
+            )
             log.warning("alert.target_gone", extra={"fields": fields})
             return False
         # Deliveries are claimed in batches; the ones at the end of a batch wait for those
         # before them, so each lease is renewed for its own send. If it ran out and
         # another process took the delivery, this one leaves it alone.
-        if not self.store.renew_lease(delivery.id, self.owner, self._now() + LEASE):
+        if not await self.store.call(
+            self.store.renew_lease, delivery.id, self.owner, self._now() + LEASE
+        ):
             return False
         alert = Alert.from_json(delivery.payload)
         try:
@@ -216,20 +221,22 @@ class Sender:
             outcome = SendOutcome(False, f"{type(exc).__name__}: {scrub_urls(str(exc))}")
         now = self._now()
         if outcome.ok:
-            self.store.mark_sent(delivery.id, now)
+            await self.store.call(self.store.mark_sent, delivery.id, now)
             log.info("alert.sent", extra={"fields": fields})
             return True
         error = outcome.error or "failed"
         age = (now - delivery.created_at).total_seconds()
         if age >= self.give_up_after_s:
-            self.store.mark_failed(delivery.id, error)
+            await self.store.call(self.store.mark_failed, delivery.id, error)
             log.error(
                 "alert.failed",
                 extra={"fields": {**fields, "error": error, "attempts": delivery.attempts + 1}},
             )
             return False
         delay = min(3600.0, self.retry_after_s * 2**delivery.attempts) * random.uniform(0.8, 1.2)
-        self.store.mark_retry(delivery.id, error, now + timedelta(seconds=delay))
+        await self.store.call(
+            self.store.mark_retry, delivery.id, error, now + timedelta(seconds=delay)
+        )
         log.warning(
             "alert.retry", extra={"fields": {**fields, "error": error, "retry_in_s": round(delay)}}
         )
