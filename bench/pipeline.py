@@ -63,17 +63,24 @@ SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "corpus" / "saudinewsnet.jsonl.gz"
 TEXT_CHARS = 2000
 
-# A small HTTP server for files, with ETag / If-None-Match; run as a child process.
+# A small HTTP server for files, with ETag / If-None-Match; run as a child process. With a
+# second argument it writes "name time" on stdout for every request (bench/schedule.py).
 SERVER = r"""
-import hashlib, os, sys
+import hashlib, os, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 root = sys.argv[1]
+noted = len(sys.argv) > 2
+lock = threading.Lock()
 cache = {}
 class H(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     def log_message(self, *a):
         pass
     def do_GET(self):
+        if noted:
+            with lock:
+                sys.stdout.write(f"{os.path.basename(self.path)} {time.time():.3f}\n")
+                sys.stdout.flush()
         path = os.path.join(root, os.path.basename(self.path))
         got = cache.get(path)
         if got is None:
