@@ -33,12 +33,12 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from daemon.alerts import MAX_SURFACES, Report, Route, decide, send_digests
+from daemon.errors import FeedError
 from daemon.feeds import (
     FetchError,
     FetchLimits,
     Item,
     ParserPool,
-    ParseTimeout,
     Validators,
     canonical_link,
     fetch,
@@ -142,13 +142,10 @@ class Pipeline:
                 feed.name, "error", f"poll took longer than {self.poll_deadline_s:g} s"
             )
             failure = (report.error or "", None, False)
-        except FetchError as exc:
+        except FeedError as exc:  # could not be fetched, parsed in time, or read as a feed
             error = scrub_urls(str(exc))
             report = PollReport(feed.name, "gone" if exc.gone else "error", error)
             failure = (error, exc.retry_after, exc.gone)
-        except ParseTimeout as exc:
-            report = PollReport(feed.name, "error", str(exc))
-            failure = (str(exc), None, False)
         except Exception as exc:  # a bug or a hostile feed: log it, keep the daemon alive
             error = f"{type(exc).__name__}: {scrub_urls(str(exc))}"
             log.exception("feed.crash", extra={"fields": {**fields, "error": error}})

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import httpx
 
 from daemon import __version__
+from daemon.errors import FeedError
 
 USER_AGENT = f"Raqib/{__version__} (news monitor)"
 ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5"
@@ -41,9 +42,8 @@ class FetchResult:
     final_url: str
 
 
-class FetchError(Exception):
-    """A feed could not be fetched; the message says why in one line, ``retry_after`` is
-    the server's wish in seconds, and ``gone`` means the feed was removed (HTTP 410)."""
+class FetchError(FeedError):
+    """A feed could not be fetched, or what it answered is not a feed."""
 
     def __init__(
         self,

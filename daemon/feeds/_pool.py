@@ -8,11 +8,12 @@ import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from daemon.errors import FeedError
 from daemon.feeds._parse import ParsedFeed, parse_feed
 
 
-class ParseTimeout(Exception):
-    pass
+class ParseTimeout(FeedError):
+    """A feed took longer to parse than its deadline."""
 
 
 class ParserPool:
