@@ -29,6 +29,7 @@ console route (its output discarded), on SQLite in a fresh data directory (or
    a month of news would be), then ``--stored-feeds`` feeds of new items are polled:
    ``ms_per_item_small`` / ``ms_per_item_large`` (the first and last S).
 
+bytes_per_item: the SQLite files after the first run / its new items.
 peak_mb is the daemon's peak memory in the largest run: its main process's high-water mark
 (VmHWM) plus the resident memory of its parse workers, sampled every 0.2 s (Linux).
 Targets (this machine, 2 cores): whole path <= 2x pure per item; per-item cost at the
@@ -515,6 +516,15 @@ def main() -> int:
                 f"{out['pipeline_ms_per_item']} ms per item; {first['failed']} failed polls; "
                 f"peak {first['rss_kb'] / 1024:.0f} MB"
             )
+
+            if not args.database_url:
+                db = work / "data" / "raqib.db"
+                size = sum(f.stat().st_size for f in db.parent.glob("raqib.db*") if f.is_file())
+                out["bytes_per_item"] = round(size / max(1, first["new"]))
+                print(
+                    f"store: {size / 1e6:.1f} MB of SQLite for {first['new']} items, "
+                    f"{out['bytes_per_item']:,} bytes per item (text, hits, stories, alerts)"
+                )
 
             second = run_once(config, idle=idle)
             out["feeds_304_per_s"] = round(args.feeds / second["wall_s"], 1)
