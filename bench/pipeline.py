@@ -241,9 +241,11 @@ def rss(n: int, items: list[tuple[str, str]], now: datetime) -> bytes:
 
 
 class Server:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, noted: bool = False):
+        """Serve the files under ``root``; ``noted``: it writes each request on stdout."""
+        args = [str(root), "noted"] if noted else [str(root)]
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", SERVER, str(root)], stdout=subprocess.PIPE, text=True
+            [sys.executable, "-c", SERVER, *args], stdout=subprocess.PIPE, text=True
         )
         assert self.proc.stdout is not None
         self.port = int(self.proc.stdout.readline())

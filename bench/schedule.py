@@ -30,16 +30,15 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline import ROOT, SERVER, rss, write_config
+import pipeline
+from pipeline import ROOT, rss, write_config
 
 
-class Server:
+class Server(pipeline.Server):
+    """The feed server of ``bench/pipeline.py``, keeping when each feed was asked for."""
+
     def __init__(self, root: Path):
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", SERVER, str(root), "noted"], stdout=subprocess.PIPE, text=True
-        )
-        assert self.proc.stdout is not None
-        self.port = int(self.proc.stdout.readline())
+        super().__init__(root, noted=True)
         self.seen: dict[str, list[float]] = defaultdict(list)
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -49,13 +48,6 @@ class Server:
         for line in self.proc.stdout:
             name, _, when = line.partition(" ")
             self.seen[name].append(float(when))
-
-    def url(self, name: str) -> str:
-        return f"http://127.0.0.1:{self.port}/{name}"
-
-    def close(self) -> None:
-        self.proc.terminate()
-        self.proc.wait()
 
 
 def percentile(values: list[float], q: float) -> float:

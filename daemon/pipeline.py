@@ -25,14 +25,13 @@ import asyncio
 import gc
 import logging
 import time
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from daemon.alerts import MAX_SURFACES, Report, Route, decide, send_digests
+from daemon.alerts import Report, Route, add_named, decide, send_digests
 from daemon.errors import FeedError
 from daemon.feeds import (
     FetchError,
@@ -131,7 +130,7 @@ class Pipeline:
         now = self._now()
         fields = {"feed": feed.name}
         deadline = time.monotonic() + self.poll_deadline_s
-        failure: tuple[str, float | None, bool] | None = None
+        retry_after: float | None = None  # the server's wish, after a failure
         try:
             report = await self._poll(feed, now, deadline)
         except asyncio.CancelledError:
@@ -141,19 +140,23 @@ class Pipeline:
             report = PollReport(
                 feed.name, "error", f"poll took longer than {self.poll_deadline_s:g} s"
             )
-            failure = (report.error or "", None, False)
         except FeedError as exc:  # could not be fetched, parsed in time, or read as a feed
             error = scrub_urls(str(exc))
             report = PollReport(feed.name, "gone" if exc.gone else "error", error)
-            failure = (error, exc.retry_after, exc.gone)
+            retry_after = exc.retry_after
         except Exception as exc:  # a bug or a hostile feed: log it, keep the daemon alive
             error = f"{type(exc).__name__}: {scrub_urls(str(exc))}"
             log.exception("feed.crash", extra={"fields": {**fields, "error": error}})
             report = PollReport(feed.name, "error", error)
-            failure = (error, None, False)
-        if failure is not None:
-            error, retry_after, gone = failure
-            await self.store.call(self._record_failure, feed, now, error, retry_after, gone)
+        if report.status in ("error", "gone"):
+            await self.store.call(
+                self._record_failure,
+                feed,
+                now,
+                report.error or "",
+                retry_after,
+                report.status == "gone",
+            )
         level = logging.WARNING if report.error else logging.INFO
         log.log(
             level,
@@ -434,19 +437,7 @@ def _item_time(published: datetime | None, seen: datetime) -> datetime:
 
 
 def _remember(story: Story, outlet: str, title: str, link: str | None, hits: Sequence[Hit]) -> None:
-    """Keep what the story's alerts name: of its hits, the first of each entry and
-    spelling, up to the spellings an alert shows (``build_alert``), not every hit of every
-    report (a long story would hold thousands)."""
-    if hits:
-        have = {(h.watchlist, h.entry, " ".join(h.surface.split())) for h in story.hits}
-        spellings = Counter((h.watchlist, h.entry) for h in story.hits)
-        for hit in hits:
-            key = (hit.watchlist, hit.entry, " ".join(hit.surface.split()))
-            if key in have or spellings[key[:2]] >= MAX_SURFACES:
-                continue
-            have.add(key)
-            spellings[key[:2]] += 1
-            story.hits.append(hit)
+    add_named(story.hits, hits)
     if len(story.reports) < MAX_REPORTS:
         story.reports.append(Report(outlet, title, link))
 

@@ -28,16 +28,16 @@ Rules:
 """
 
 from daemon.alerts._alert import (
-    MAX_SURFACES,
     MODES,
     UPDATES,
     Alert,
     Match,
     Report,
     Route,
+    add_named,
     build_alert,
 )
-from daemon.alerts._decide import decide, outbox_entry, send_digests
+from daemon.alerts._decide import decide, send_digests
 from daemon.alerts._render import FORMATS, LABELS, TEMPLATE_NAMES, Message, Renderer
 from daemon.alerts._schedule import Quiet, Timing, cron, zone
 from daemon.alerts._send import (
@@ -54,7 +54,6 @@ from daemon.alerts._send import (
 )
 
 __all__ = [
-    "MAX_SURFACES",
     "CONSOLE",
     "FORMATS",
     "LABELS",
@@ -73,12 +72,12 @@ __all__ = [
     "Sender",
     "Targets",
     "Timing",
+    "add_named",
     "build_alert",
     "channel_of",
     "decide",
     "cron",
     "deliver_to",
-    "outbox_entry",
     "send_apprise",
     "target_label",
     "sample_alert",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -174,6 +175,29 @@ def _disjoint(marks: Sequence[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
     return tuple(out)
 
 
+def add_named(kept: list[Hit], hits: Sequence[Hit]) -> None:
+    """Add to ``kept`` (a story's hits) those of ``hits`` that an alert of the story could
+    name (``build_alert``): the first of each entry and spelling, up to ``MAX_SURFACES``
+    spellings an entry; the rest would change nothing, and a long story would hold
+    thousands."""
+    if not hits:
+        return
+    have = {(h.watchlist, h.entry, _spelling(h)) for h in kept}
+    spellings = Counter((h.watchlist, h.entry) for h in kept)
+    for hit in hits:
+        key = (hit.watchlist, hit.entry, _spelling(hit))
+        if key in have or spellings[key[:2]] >= MAX_SURFACES:
+            continue
+        have.add(key)
+        spellings[key[:2]] += 1
+        kept.append(hit)
+
+
+def _spelling(hit: Hit) -> str:
+    """The words of text a hit matched, as an alert quotes them."""
+    return " ".join(hit.surface.split())
+
+
 def build_alert(
     title: str,
     outlet: str,
@@ -197,7 +221,7 @@ def build_alert(
         surfaces = by_entry.setdefault(key, [])
         kinds[key] = hit.kind
         labels.setdefault(key, hit.alias)
-        surface = " ".join(hit.surface.split())
+        surface = _spelling(hit)
         if surface not in surfaces and len(surfaces) < MAX_SURFACES:
             surfaces.append(surface)
     matches = [

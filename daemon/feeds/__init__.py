@@ -41,12 +41,11 @@ from daemon.feeds._identity import (
     identify,
     rekey_reused_guid,
 )
-from daemon.feeds._pacing import MAX_BACKOFF_S, retry_delay
+from daemon.feeds._pacing import retry_delay
 from daemon.feeds._parse import Entry, ParsedFeed, html_to_text, parse_feed
 from daemon.feeds._pool import ParserPool, ParseTimeout
 
 __all__ = [
-    "MAX_BACKOFF_S",
     "Entry",
     "FetchError",
     "FetchLimits",

@@ -314,7 +314,6 @@ class Service:
         leased for as long as polling them all may take), among the configured feeds not
         polled since this run began: replicas running ``--once`` together share the feeds,
         and none is polled twice in the round."""
-        names = [f.name for f in self.config.feeds]
         started = datetime.now(UTC)
         reports: list[PollReport] = []
 
@@ -337,11 +336,11 @@ class Service:
                         return
                     reports.append(await self.pipeline.poll(feed))
 
-        if names:
+        if self.config.feeds:
             await asyncio.gather(*(poller() for _ in range(self.config.max_concurrent_polls)))
         mine = {r.feed for r in reports}
         for feed in await self.store.call(self.store.feeds):
-            if feed.name not in names or feed.name in mine:
+            if not feed.configured or feed.name in mine:
                 continue
             if feed.last_poll_at is not None and feed.last_poll_at >= started:
                 log.info(
@@ -512,11 +511,7 @@ class Service:
                     keep_identities=self.config.max_age_s is None,
                     batch=PRUNE_BATCH,
                 )
-                total = Pruned(
-                    total.items + got.items,
-                    total.emptied + got.emptied,
-                    total.stories + got.stories,
-                )
+                total += got
                 if got.done:
                     break
         except Exception as exc:  # the database may be away for a moment; try next round

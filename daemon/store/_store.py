@@ -40,8 +40,8 @@ from daemon.redact import scrub_urls
 from daemon.store import _schema as s
 from daemon.watch import Hit
 
-# Keys of PostgreSQL advisory locks: schema migration, and grouping (one process at a
-# time decides which story new items join).
+# Keys of PostgreSQL advisory locks: schema migration, the sync of configured feeds, and
+# grouping (one process at a time decides which story new items join).
 _MIGRATE_LOCK = 0x52415149_0001
 _SYNC_LOCK = 0x52415149_0003
 _GROUPING_LOCK = 0x52415149_0002
@@ -200,6 +200,11 @@ class Pruned:
     @property
     def done(self) -> bool:
         return not (self.items or self.emptied or self.stories)
+
+    def __add__(self, other: Pruned) -> Pruned:
+        return Pruned(
+            self.items + other.items, self.emptied + other.emptied, self.stories + other.stories
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -374,17 +379,14 @@ class Store:
         owner: str,
         limit: int,
         lease: timedelta,
-        names: Iterable[str] | None = None,
         not_polled_since: datetime | None = None,
     ) -> list[FeedState]:
-        """Lease up to ``limit`` due feeds to ``owner``; or, due or not, the configured
-        feeds in ``names``, or every configured feed not polled since
-        ``not_polled_since``. A feed leased to someone else is never handed out."""
+        """Lease up to ``limit`` due feeds to ``owner``; with ``not_polled_since``, due or
+        not, configured feeds not polled since then. A feed leased to someone else is never
+        handed out."""
         free = or_(s.feeds.c.lease_until.is_(None), s.feeds.c.lease_until < now)
         cond = and_(s.feeds.c.configured.is_(True), s.feeds.c.gone.is_(False), free)
-        if names is not None:
-            cond = and_(cond, s.feeds.c.name.in_(list(names)))
-        elif not_polled_since is not None:
+        if not_polled_since is not None:
             last = s.feeds.c.last_poll_at
             cond = and_(cond, or_(last.is_(None), last < not_polled_since))
         else:

@@ -75,7 +75,7 @@ class Story:
     # that are one outlet. Corroboration counts these sets, not outlets.
     sources: list[set[str]] = field(default_factory=list)
     # Kept for the caller (alerts): the hits its alerts name (the first of each entry and
-    # spelling, see ``daemon.pipeline``), and its first reports.
+    # spelling: ``daemon.alerts.add_named``), and its first reports.
     hits: list[Any] = field(default_factory=list)
     reports: list[Any] = field(default_factory=list)
 

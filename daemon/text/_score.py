@@ -274,43 +274,6 @@ class Model:
                             back[base + 3] = here
         return None if best[-1] == neg else best
 
-    def _alignment_reference(
-        self, latin: str, arabic: str
-    ) -> tuple[float, list[tuple[str, str, float]]]:
-        """The best alignment by a plain dynamic program over every unit (for tests)."""
-        n, m = len(arabic), len(latin)
-        best: dict[tuple[int, int], tuple[float, tuple[int, int] | None, str, str, float]] = {
-            (0, 0): (0.0, None, "", "", 0.0)
-        }
-        for i in range(n + 1):
-            for j in range(m + 1):
-                cell = best.get((i, j))
-                if cell is None:
-                    continue
-                for al in (0, 1, 2):
-                    if i + al > n:
-                        break
-                    ar = arabic[i : i + al]
-                    d = (self.finals if i + al == n else self.units).get(ar) or {}
-                    for k in range(min(3, m - j) + 1):
-                        w = d.get(latin[j : j + k])
-                        if w is None:
-                            continue
-                        target = (i + al, j + k)
-                        v = cell[0] + w
-                        if target not in best or v > best[target][0]:
-                            best[target] = (v, (i, j), latin[j : j + k], ar, w)
-        if (n, m) not in best or not n or not m:
-            return NO_PATH, []
-        path = []
-        at: tuple[int, int] | None = (n, m)
-        while at is not None and at != (0, 0):
-            _, prev, la, ar, w = best[at]
-            path.append((la, ar, w))
-            at = prev
-        path.reverse()
-        return max(NO_PATH, best[(n, m)][0] + self.const), path
-
 
 def _table_text() -> str:
     try:

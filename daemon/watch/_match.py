@@ -636,8 +636,8 @@ class Matcher:
             }
             starts = {p[4] for p in found.values() if p[3].entry.kind == "place"}
             for _k, form, how, first, last in pending:
-                if (first - 1 in ends and _coordinated(units[first])) or (
-                    last + 1 in starts and _coordinated(units[last + 1])
+                if (first - 1 in ends and units[first].coordinated) or (
+                    last + 1 in starts and units[last + 1].coordinated
                 ):
                     _keep(found, positions, form, first, last, how.method, how.score, "")
         if not found:
@@ -769,11 +769,6 @@ def _after_place_word(units: Sequence[_Unit], first: int) -> bool:
     if first == 0:
         return False
     return units[first - 1].place_word
-
-
-def _coordinated(unit: _Unit) -> bool:
-    """Whether an Arabic word carries the conjunction و (والخبر)."""
-    return unit.coordinated
 
 
 def _gazetteer_reason(form: Form) -> str:
