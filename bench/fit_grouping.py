@@ -5,7 +5,7 @@
 
 Reads ../shared/eval/grouping-news.jsonl (reports of real events by several outlets, and
 hard negatives: same place or kind of attack on another day). Every report is read as the
-daemon reads it (``daemon.pipeline.prepare_for_grouping``: matching with the configured
+daemon reads it (``daemon.stories.prepare_for_grouping``: matching with the configured
 watchlists, gazetteer places, incident kinds, numbers, weekdays, years), with document
 frequencies learned from all of them. Every pair of reports is a sample: 1 when the two
 tell one event. Features: ``daemon.stories._model.FEATURES`` (``Grouper.features``).
@@ -38,11 +38,11 @@ from pathlib import Path
 from typing import Any
 
 from daemon.feeds import Item, content_hash
-from daemon.pipeline import item_hits, prepare_for_grouping
+from daemon.pipeline import item_hits
 from daemon.service.config import load_config
 from daemon.service.replay import replay
 from daemon.service.runner import build_routes, load_configured_watchlists, place_finder
-from daemon.stories import Grouper, Rules
+from daemon.stories import Grouper, Rules, prepare_for_grouping
 from daemon.stories._grouper import _Probe
 from daemon.stories._model import FEATURES, TABLE
 from daemon.watch import Matcher

@@ -381,10 +381,10 @@ async def first_etags(urls: list[str]) -> dict[str, str]:
 def pure_cost(texts: list[tuple[str, str]], now: datetime) -> dict[str, Any]:
     """Matching and grouping of ``texts`` in this process, as the daemon does them."""
     from daemon.feeds import Item
-    from daemon.pipeline import item_hits, prepare_for_grouping
+    from daemon.pipeline import item_hits
     from daemon.service.config import load_config
     from daemon.service.runner import place_finder
-    from daemon.stories import Grouper, Rules
+    from daemon.stories import Grouper, Rules, prepare_for_grouping
     from daemon.watch import Matcher, load_watchlists
 
     loaded = load_watchlists(sorted((ROOT / "watchlists").glob("*.toml")))

@@ -35,6 +35,10 @@ class FeedError(RaqibError):
     gone: bool = False
 
 
+class StoreError(RaqibError):
+    """The database cannot be opened or used."""
+
+
 class ConfigError(RaqibError):
     """The configuration cannot be used; ``problems`` lists every reason."""
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from daemon.feeds import ParserPool
 from tests.servers import FeedServer, SMTPServer, WebhookReceiver
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -119,3 +120,11 @@ def postgres_database() -> Iterator[str]:
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     yield from postgres_database()
+
+
+@pytest.fixture(scope="module")
+def parser_pool() -> Iterator[ParserPool]:
+    """Two parser processes, shared by a test module's tests."""
+    pool = ParserPool(workers=2, timeout=30)
+    yield pool
+    pool.close()

@@ -361,8 +361,8 @@ def test_two_replicas_on_postgresql_share_stories_and_alert_once(
 
         # Each replica's window is loaded before the other writes: the second must catch
         # up with the first's items inside its grouping transaction.
-        first.window(now)
-        second.window(now)
+        first.window.load(first.store, now)
+        second.window.load(second.store, now)
         alerts = [
             ingest(first, MARKET_ORIGINAL, 0),
             ingest(second, MARKET_REWRITE, 5),
@@ -430,7 +430,7 @@ def test_replay_lists_the_hits_of_stories_that_closed_before_the_end(matcher: Ma
 def test_a_story_keeps_one_hit_per_entry_and_spelling_not_every_hit_of_every_report() -> None:
     """A story told by hundreds of reports keeps what its alerts name: each entry with up
     to three spellings, in order of first appearance; the rest adds nothing."""
-    from daemon.pipeline import _remember
+    from daemon.alerts import remember_report
     from daemon.stories import Story
     from daemon.watch import Hit
 
@@ -440,7 +440,9 @@ def test_a_story_keeps_one_hit_per_entry_and_spelling_not_every_hit_of_every_rep
     story = Story(1, 0.0, 0.0)
     spellings = ["التنف", "بالتنف", "والتنف", "للتنف", "At Tanf"]
     for n in range(300):
-        _remember(story, "o", "t", None, [hit("tanf", spellings[n % 5]), hit("rukban", "الركبان")])
+        remember_report(
+            story, "o", "t", None, [hit("tanf", spellings[n % 5]), hit("rukban", "الركبان")]
+        )
 
     assert [(h.entry, h.surface) for h in story.hits] == [
         ("tanf", "التنف"),

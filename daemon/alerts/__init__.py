@@ -36,6 +36,8 @@ from daemon.alerts._alert import (
     Route,
     add_named,
     build_alert,
+    remember_report,
+    select_entries,
 )
 from daemon.alerts._decide import decide, send_digests
 from daemon.alerts._render import FORMATS, LABELS, TEMPLATE_NAMES, Message, Renderer
@@ -73,6 +75,8 @@ __all__ = [
     "Targets",
     "Timing",
     "add_named",
+    "remember_report",
+    "select_entries",
     "build_alert",
     "channel_of",
     "decide",

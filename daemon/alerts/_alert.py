@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
 from daemon.alerts._schedule import Timing, zone
-from daemon.watch import Hit
+from daemon.errors import Problem
+from daemon.stories import Story
+from daemon.watch import Hit, Watchlist
 
 # Words quoted per matched entry; an article that names a place twenty times needs three.
 MAX_SURFACES = 3
+# Reports listed in a story alert (the first ones; the outlets line lists them all).
+MAX_REPORTS = 8
 # Characters of text kept around the first matched words, for the excerpt.
 EXCERPT_CHARS = 360
 
@@ -175,6 +179,16 @@ def _disjoint(marks: Sequence[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
     return tuple(out)
 
 
+def remember_report(
+    story: Story, outlet: str, title: str, link: str | None, hits: Sequence[Hit]
+) -> None:
+    """Keep on a story (``daemon.stories.Story``) what its alerts will name: the hits
+    (``add_named``) and the first ``MAX_REPORTS`` reports."""
+    add_named(story.hits, hits)
+    if len(story.reports) < MAX_REPORTS:
+        story.reports.append(Report(outlet, title, link))
+
+
 def add_named(kept: list[Hit], hits: Sequence[Hit]) -> None:
     """Add to ``kept`` (a story's hits) those of ``hits`` that an alert of the story could
     name (``build_alert``): the first of each entry and spelling, up to ``MAX_SURFACES``
@@ -239,3 +253,38 @@ def build_alert(
         marks=marks,
         **story,
     )
+
+
+def select_entries(
+    watchlists: Sequence[Watchlist],
+    where: str,
+    names: Collection[str] | None,
+    *,
+    kinds: Collection[str] | None,
+    entries: Collection[str] | None,
+    tags: Collection[str] | None,
+) -> tuple[frozenset[tuple[str, str]] | None, list[Problem]]:
+    """The (watchlist, entry id) pairs that a route's ``kinds``, ``entries`` and ``tags``
+    select among the entries of its watchlists (``names``, all when None): each given
+    filter must hold. None when the route gives none of them. An id or tag that no entry
+    has is a problem (at ``where``): the route would never fire for it."""
+    if kinds is None and entries is None and tags is None:
+        return None, []
+    problems = []
+    pool = [e for wl in watchlists if names is None or wl.name in names for e in wl.entries]
+    for wanted in entries or ():
+        if not any(wanted in (e.id, f"{e.watchlist}/{e.id}") for e in pool):
+            problems.append(
+                Problem(f"{where}.entries", f"no entry {wanted!r} in the route's watchlists")
+            )
+    for tag in tags or ():
+        if not any(tag in e.tags for e in pool):
+            problems.append(Problem(f"{where}.tags", f"no entry has the tag {tag!r}"))
+    selected = frozenset(
+        (e.watchlist, e.id)
+        for e in pool
+        if (kinds is None or e.kind in kinds)
+        and (entries is None or e.id in entries or f"{e.watchlist}/{e.id}" in entries)
+        and (tags is None or any(t in e.tags for t in tags))
+    )
+    return selected, problems

@@ -19,6 +19,17 @@ from daemon.watch import Hit
 
 log = logging.getLogger("raqib.alerts")
 
+# The alerts that count toward a route's hourly limit: those sent as they came.
+INSTANT_KINDS = ("story", "update")
+
+
+def alerted(tx: Ingest, story_id: int, route: str) -> bool:
+    """Whether a story has had its alert for a route: sent as it came, or held for a
+    digest for any reason but being an update of a story alerted already."""
+    if "story" in tx.alert_kinds(story_id, route):
+        return True
+    return bool(tx.held_reasons(story_id, route) - {"update"})
+
 
 def decide(
     tx: Ingest,
@@ -47,7 +58,7 @@ def decide(
         if not wanted:
             continue
         held: str | None = None
-        if tx.story_alerted(story.id, route.name):
+        if alerted(tx, story.id, route.name):
             if not adds_source or not fresh or route.updates == "none":
                 continue
             kind = "update"
@@ -62,7 +73,7 @@ def decide(
         if held is None and route.timing.is_quiet(now):
             held = "quiet"
         if held is None and route.max_per_hour is not None:
-            sent = tx.instant_alerts_since(route.name, now - timedelta(hours=1))
+            sent = tx.count_alerts(route.name, now - timedelta(hours=1), INSTANT_KINDS)
             if sent >= route.max_per_hour:
                 held = "rate"
         alert = build_alert(

@@ -19,8 +19,9 @@ Rules:
 - Identity within a feed: the guid, unless several entries of one fetch share it; else the
   link without tracking parameters, unless shared; else a hash of title and date. See
   ``identify``. Across fetches: a guid-keyed item whose title and link both changed is
-  another story under a reused guid, keyed by its hash (``rekey_reused_guid``); the
-  ingest (``daemon.pipeline``) compares with what the store holds (edits, changed guids).
+  another story under a reused guid, keyed by its hash (``rekey_reused_guid``); a fetch's
+  items are sorted against what the store holds into new, edited and unchanged
+  (``sort_fetched``: edits, changed guids).
 """
 
 from daemon.feeds._fetch import (
@@ -33,6 +34,7 @@ from daemon.feeds._fetch import (
     parse_retry_after,
 )
 from daemon.feeds._identity import (
+    Fetched,
     Item,
     canonical_link,
     content_hash,
@@ -40,14 +42,16 @@ from daemon.feeds._identity import (
     headline,
     identify,
     rekey_reused_guid,
+    sort_fetched,
 )
-from daemon.feeds._pacing import retry_delay
+from daemon.feeds._pacing import due_now_after_change, retry_delay
 from daemon.feeds._parse import Entry, ParsedFeed, html_to_text, parse_feed
 from daemon.feeds._pool import ParserPool, ParseTimeout
 
 __all__ = [
     "Entry",
     "FetchError",
+    "Fetched",
     "FetchLimits",
     "FetchResult",
     "Item",
@@ -58,6 +62,7 @@ __all__ = [
     "canonical_link",
     "content_hash",
     "digest",
+    "due_now_after_change",
     "fetch",
     "headline",
     "html_to_text",
@@ -66,5 +71,6 @@ __all__ = [
     "parse_feed",
     "parse_retry_after",
     "rekey_reused_guid",
+    "sort_fetched",
     "retry_delay",
 ]

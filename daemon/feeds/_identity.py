@@ -1,12 +1,14 @@
-"""Stable identity for feed items."""
+"""Stable identity for feed items, within a fetch and across fetches."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from daemon.feeds._parse import Entry
@@ -152,3 +154,68 @@ def _reused_guid(item: Item, old_title: str, old_link: str | None) -> bool:
     if not item.key.startswith("g:") or not item.link or not old_link:
         return False
     return canonical_link(item.link) != canonical_link(old_link) and item.title != old_title
+
+
+class StoredIdentity(Protocol):
+    """What the store holds for an item key or content hash (``daemon.store.Known``)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def link(self) -> str | None: ...
+    @property
+    def content_hash(self) -> str: ...
+
+
+# Looks up items in the store: what it holds by key and by content hash.
+Lookup = Callable[
+    [Sequence[Item]], tuple[Mapping[str, StoredIdentity], Mapping[str, StoredIdentity]]
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """A fetch's items sorted against the store: new, edited (with the stored item's id)
+    and how many are unchanged."""
+
+    new: list[Item]
+    edits: list[tuple[int, Item]]
+    unchanged: int
+
+
+def sort_fetched(items: Sequence[Item], lookup: Lookup) -> Fetched:
+    """Sort a fetch's items against what the store holds for their outlet, across fetches:
+
+    - stored key, same content hash: unchanged;
+    - stored key, new content: an edit of the stored item (unless the guid was reused for
+      another story: ``rekey_reused_guid``, then the item is looked up under its new key);
+    - new key, but the content of an item stored for the outlet: the feed changed the
+      item's guid, not the item: unchanged;
+    - otherwise new."""
+    by_key, by_hash = lookup(items)
+    items = [
+        rekey_reused_guid(item, k.title, k.link, k.content_hash)
+        if (k := by_key.get(item.key))
+        else item
+        for item in items
+    ]
+    rekeyed = [item for item in items if item.key not in by_key]
+    if rekeyed:
+        by_key = {**by_key, **lookup(rekeyed)[0]}
+    new: list[Item] = []
+    edits: list[tuple[int, Item]] = []
+    unchanged = 0
+    for item in items:
+        known = by_key.get(item.key)
+        if known is not None:
+            if known.content_hash == item.content_hash:
+                unchanged += 1
+            else:
+                edits.append((known.id, item))
+        elif item.content_hash in by_hash:
+            unchanged += 1
+        else:
+            new.append(item)
+    return Fetched(new, edits, unchanged)

@@ -179,6 +179,11 @@ def replay(
                         out.alerts.append(route)
                     elif kind == "update":
                         out.updates.append({"route": route, "item": by_item.get(item_id, "")})
+                # A story alert held for a digest is the story's alert; a report held as
+                # an update goes out in the digest, not as an alert of its own.
+                for route, reason, _ in store.held_of(story_id):
+                    if reason != "update":
+                        out.alerts.append(route)
             if deliver and now is not None:
                 pipeline.send_digests(now, force=True)
                 sender = Sender(

@@ -38,13 +38,14 @@ from daemon.alerts import (
     Sender,
     Timing,
     cron,
+    select_entries,
     zone,
 )
 from daemon.errors import ConfigError, Problem, RaqibError
 from daemon.feeds import ParserPool, make_client
 from daemon.feeds._fetch import USER_AGENT
 from daemon.pipeline import Pipeline, PollReport
-from daemon.service.config import Config, RouteConfig
+from daemon.service.config import Config
 from daemon.store import FeedSpec, FeedState, Pruned, Store
 from daemon.stories import Rules
 from daemon.watch import Gazetteer, Matcher, PlaceFinder, Watchlist, load_watchlists
@@ -111,7 +112,9 @@ def build_routes(config: Config, watchlists: list[Watchlist]) -> tuple[list[Rout
                         f"no watchlist named {name!r} (loaded: {', '.join(sorted(known)) or 'none'})",
                     )
                 )
-        selected, route_problems = _select_entries(rc, watchlists, where)
+        selected, route_problems = select_entries(
+            watchlists, where, rc.watchlists, kinds=rc.kinds, entries=rc.entries, tags=rc.tags
+        )
         problems += route_problems
         tz = zone(rc.timezone or config.timezone)
         timing = Timing(
@@ -136,39 +139,6 @@ def build_routes(config: Config, watchlists: list[Watchlist]) -> tuple[list[Rout
     if not config.routes:
         routes.append(Route("console", (CONSOLE,), None, timing=Timing(zone(config.timezone))))
     return routes, problems
-
-
-def _select_entries(
-    rc: RouteConfig, watchlists: list[Watchlist], where: str
-) -> tuple[frozenset[tuple[str, str]] | None, list[Problem]]:
-    """The (watchlist, entry id) pairs a route's ``kinds``, ``entries`` and ``tags`` select
-    (each given filter must hold); None when the route gives none of them. An id or tag
-    that no entry has is an error: the route would never fire for it."""
-    if rc.kinds is None and rc.entries is None and rc.tags is None:
-        return None, []
-    problems = []
-    pool = [
-        e
-        for wl in watchlists
-        if rc.watchlists is None or wl.name in rc.watchlists
-        for e in wl.entries
-    ]
-    for wanted in rc.entries or ():
-        if not any(wanted in (e.id, f"{e.watchlist}/{e.id}") for e in pool):
-            problems.append(
-                Problem(f"{where}.entries", f"no entry {wanted!r} in the route's watchlists")
-            )
-    for tag in rc.tags or ():
-        if not any(tag in e.tags for e in pool):
-            problems.append(Problem(f"{where}.tags", f"no entry has the tag {tag!r}"))
-    selected = frozenset(
-        (e.watchlist, e.id)
-        for e in pool
-        if (rc.kinds is None or e.kind in rc.kinds)
-        and (rc.entries is None or e.id in rc.entries or f"{e.watchlist}/{e.id}" in rc.entries)
-        and (rc.tags is None or any(t in e.tags for t in rc.tags))
-    )
-    return selected, problems
 
 
 def build_renderer(config: Config) -> tuple[Renderer, list[Problem]]:

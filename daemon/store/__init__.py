@@ -2,9 +2,16 @@
 
 Rules:
 
+- Queries only, no business rules: what counts as alerted, when a feed is due, what
+  alerts count toward a limit are decided by the callers (``daemon.alerts``,
+  ``daemon.feeds``) and passed in.
+- One module per noun: ``_feeds``, ``_items``, ``_stories``, ``_outbox`` (alerts and
+  their deliveries), ``_held`` (reports held for digests) and ``_retention``; ``_store``
+  opens the database, migrates it and composes them into ``Store`` and the ingest
+  transaction ``Ingest``.
 - One schema (``_schema.py``) and SQLAlchemy Core statements that run on both databases;
-  the only dialect-specific pieces are ``INSERT … ON CONFLICT DO NOTHING`` and ``FOR UPDATE
-  SKIP LOCKED`` (PostgreSQL) when leasing rows.
+  what differs (``INSERT … ON CONFLICT``, ``FOR UPDATE SKIP LOCKED``, advisory locks) is
+  in ``_dialect``, and feeds and deliveries are leased by one helper (``_lease``).
 - SQLite runs in WAL mode with a busy timeout, so ``raqib status`` can read while the
   daemon writes.
 - Each feed row carries its own schedule (``next_poll_at``), validators, error count and a
@@ -18,25 +25,14 @@ Rules:
 - ``meta.schema_version`` records the schema; a database newer than the code is refused.
 """
 
-from daemon.store._store import (
-    Delivery,
-    Edit,
-    FailedDelivery,
-    FeedSpec,
-    FeedState,
-    HeldUpdate,
-    Ingest,
-    Known,
-    NewItem,
-    OutboxCounts,
-    OutboxEntry,
-    Pruned,
-    Saved,
-    Store,
-    StoredItem,
-    StoreError,
-    StoryRow,
-)
+from daemon.errors import StoreError
+from daemon.store._feeds import FeedSpec, FeedState
+from daemon.store._held import HeldUpdate
+from daemon.store._items import Edit, Known, NewItem, Saved, StoredItem
+from daemon.store._outbox import Delivery, FailedDelivery, OutboxCounts, OutboxEntry
+from daemon.store._retention import Pruned
+from daemon.store._store import Ingest, Store
+from daemon.store._stories import StoryRow
 
 __all__ = [
     "Delivery",

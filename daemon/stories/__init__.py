@@ -35,6 +35,14 @@ Rules, in the order they apply to a new item:
 
 from daemon.stories._features import LEAD_CHARS, TOP_TERMS, Doc, DocFreq, read, resemblance
 from daemon.stories._grouper import DEFAULT_WINDOW_S, Grouper, Placement, Prepared, Rules, Story
+from daemon.stories._window import (
+    StoredReport,
+    StoryWrites,
+    Window,
+    WindowSource,
+    item_time,
+    prepare_for_grouping,
+)
 
 __all__ = [
     "DEFAULT_WINDOW_S",
@@ -47,6 +55,12 @@ __all__ = [
     "Prepared",
     "Rules",
     "Story",
+    "StoredReport",
+    "StoryWrites",
+    "Window",
+    "WindowSource",
+    "item_time",
+    "prepare_for_grouping",
     "read",
     "resemblance",
 ]
