@@ -43,8 +43,9 @@ class FeedServer:
         self.resources: dict[str, Resource] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.lock = threading.Lock()
-        # Called in the request's thread before it is answered (a test may hold answers).
-        self.gate: Callable[[], None] | None = None
+        # Called with the request's headers (lower-case names) in its thread before it is
+        # answered: a test may hold answers.
+        self.gate: Callable[[dict[str, str]], None] | None = None
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -52,12 +53,11 @@ class FeedServer:
                 pass
 
             def do_GET(self) -> None:  # noqa: N802
+                headers = {k.lower(): v for k, v in self.headers.items()}
                 if owner.gate is not None:
-                    owner.gate()
+                    owner.gate(headers)
                 with owner.lock:
-                    owner.requests.append(
-                        (self.path, {k.lower(): v for k, v in self.headers.items()})
-                    )
+                    owner.requests.append((self.path, headers))
                     res = owner.resources.get(self.path)
                 if res is None:
                     self.send_error(404)
@@ -126,9 +126,24 @@ class FeedServer:
         self.httpd.server_close()
 
 
+def _peer_gone(sock: socket.socket) -> bool:
+    """Whether the client closed its end (it died) after sending its request."""
+    sock.setblocking(False)
+    try:
+        return sock.recv(1, socket.MSG_PEEK) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+    finally:
+        sock.setblocking(True)
+
+
 class WebhookReceiver:
     """Accepts POSTs (apprise json://) and keeps their JSON bodies. ``statuses`` is a queue
-    of status codes to answer with; 200 once it is empty."""
+    of status codes to answer with; 200 once it is empty. ``hold``, if set, is called
+    before each answer (a test may hold them); a POST whose sender is gone by then was
+    never acknowledged: it goes to ``abandoned``, not ``received``."""
 
     def __init__(self, port: int = 0) -> None:
         self.received: list[dict[str, Any]] = []
@@ -136,6 +151,8 @@ class WebhookReceiver:
         self.statuses: list[int] = []
         self.attempts = 0
         self.delay = 0.0  # seconds to wait before answering each POST
+        self.hold: Callable[[], None] | None = None
+        self.abandoned: list[dict[str, Any]] = []
         self.lock = threading.Lock()
         owner = self
 
@@ -147,6 +164,12 @@ class WebhookReceiver:
                 length = int(self.headers.get("Content-Length", "0"))
                 raw = self.rfile.read(length)
                 time.sleep(owner.delay)
+                if owner.hold is not None:
+                    owner.hold()
+                    if _peer_gone(self.connection):
+                        with owner.lock:
+                            owner.abandoned.append(json.loads(raw.decode("utf-8")))
+                        return
                 with owner.lock:
                     owner.attempts += 1
                     status = owner.statuses.pop(0) if owner.statuses else 200

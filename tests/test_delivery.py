@@ -103,3 +103,24 @@ def test_delivery_is_marked_failed_after_give_up_after(
     assert logs.count("alert.failed") == 1, logs
     status = raqib("status", "--config", str(config))
     assert "outbox: 0 pending, 1 failed, 0 delivered" in status.stdout
+
+
+def test_a_target_slower_than_send_timeout_is_a_failed_send_that_is_retried(
+    tmp_path: Path, feed_server: FeedServer, webhook: WebhookReceiver
+) -> None:
+    """``[alerts] send_timeout`` bounds one send: a webhook that takes longer to answer is
+    a failure, kept pending for its retry, never marked sent."""
+    serve_defaults(feed_server)
+    webhook.delay = 3.0
+    config = write_config(
+        tmp_path,
+        feed_server,
+        f'[alerts]\nsend_timeout = "1s"\n\n[[routes]]\nname = "team"\nnotify = ["{webhook.url()}"]\n',
+    )
+
+    run = raqib("run", "--once", "--config", str(config))
+
+    assert run.returncode == 0, run.stderr
+    assert "alert.retry" in run.stderr and "no answer within 1 s" in run.stderr
+    status = raqib("status", "--config", str(config))
+    assert "outbox: 1 pending, 0 failed, 0 delivered" in status.stdout

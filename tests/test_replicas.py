@@ -1,10 +1,13 @@
-"""Two Raqib processes on one PostgreSQL database share the work and never do it twice."""
+"""Two Raqib processes on one PostgreSQL database share the work, never do it twice, and
+take over what a killed one held."""
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import threading
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -50,7 +53,7 @@ def test_two_run_once_on_one_postgresql_share_the_feeds_and_do_nothing_twice(
     both = threading.Event()
     lock = threading.Lock()
 
-    def gate() -> None:
+    def gate(_headers: dict[str, str]) -> None:
         # Three requests at once, with two poll slots per process: both are polling.
         nonlocal in_flight
         with lock:
@@ -116,3 +119,200 @@ notify = ["{webhook.url()}"]
     assert alerts >= 1 and sent == alerts
     assert wait_for(lambda: len(webhook.received) >= sent, timeout=10)
     assert len(webhook.received) == sent, "a message was sent twice"
+
+
+# Eight unrelated local reports (eight stories).
+REPORTS = [
+    "انقطاع الكهرباء عن أحياء {town} بعد عطل في محطة التحويل الرئيسية",
+    "افتتاح مدرسة جديدة في {town} تستقبل خمسمئة طالب",
+    "ارتفاع أسعار الخبز في أسواق {town} للمرة الثانية هذا الشهر",
+    "فيضان نهر صغير يغمر أراضي زراعية قرب {town}",
+    "حريق في مستودع للأخشاب وسط {town} دون إصابات",
+    "وصول قافلة مساعدات طبية إلى مستشفى {town}",
+    "إصلاح الطريق الدولي المار من {town} بعد أشهر من الإغلاق",
+    "مهرجان للتراث الشعبي يجمع الحرفيين في {town}",
+]
+KILLED_FEEDS = len(REPORTS)
+
+
+def _leases(url: str, pid: int) -> tuple[dict[str, datetime], dict[int, datetime]]:
+    """The feeds and deliveries that process ``pid`` holds, with when their leases end."""
+    store = Store.open(Path("."), url)
+    try:
+        with store.engine.connect() as conn:
+            mine = s.feeds.c.leased_by.like(f"%:{pid}")
+            feeds = {
+                r.name: r.lease_until
+                for r in conn.execute(select(s.feeds.c.name, s.feeds.c.lease_until).where(mine))
+            }
+            d = s.deliveries
+            deliveries = {
+                r.id: r.lease_until
+                for r in conn.execute(
+                    select(d.c.id, d.c.lease_until).where(
+                        d.c.leased_by.like(f"%:{pid}"), d.c.status == "pending"
+                    )
+                )
+            }
+    finally:
+        store.close()
+    return feeds, deliveries
+
+
+def test_a_replica_killed_mid_cycle_leaves_its_feeds_and_deliveries_to_the_other(
+    tmp_path: Path, feed_server: FeedServer, webhook: WebhookReceiver, postgres_url: str
+) -> None:
+    """Two daemons share one PostgreSQL database. Replica A is killed with SIGKILL while
+    it holds feeds (their fetches held by the feed server) and a delivery (its POST held
+    by the webhook). Replica B, running all along, takes them over once A's leases end
+    (not before): every item is stored once, every alert decided once and acknowledged
+    at the webhook once; A's cut-off POST is never acknowledged and is sent again by B."""
+    for n, (town, report) in enumerate(zip(TOWNS, REPORTS, strict=False)):
+        story = FeedItem(
+            title=report.format(town=town),
+            text=f"{report.format(town=town)}، بحسب ما أفاد سكان من المنطقة صباح اليوم.",
+            link=f"http://news{n}.example.org/{n}",
+            guid=f"item-{n}",
+            published=recent(5),
+        )
+        feed_server.resources[f"/f{n}.xml"] = Resource(rss2([story], f"outlet {n}"))
+    released = threading.Event()
+    lock = threading.Lock()
+    passed_a = 0
+
+    def gate(headers: dict[str, str]) -> None:
+        # A's first two fetches pass (they make alerts); every later fetch of A, and B's
+        # fetches, wait until A is dead.
+        nonlocal passed_a
+        with lock:
+            if headers.get("user-agent") == "raqib-a" and passed_a < 2:
+                passed_a += 1
+                return
+        released.wait(60)
+
+    posts_held = 0
+
+    def hold() -> None:
+        # Every POST waits until A is dead (until then, only A has alerts to send).
+        nonlocal posts_held
+        with lock:
+            posts_held += 1
+        released.wait(60)
+
+    feed_server.gate = gate
+    webhook.hold = hold
+    (tmp_path / "towns.toml").write_text(_watchlist(), encoding="utf-8")
+    feeds = "".join(
+        f'[[feeds]]\nname = "outlet {n}"\nurl = "{feed_server.url(f"/f{n}.xml")}"\n'
+        for n in range(KILLED_FEEDS)
+    )
+    logs: dict[str, list[str]] = {"a": [], "b": []}
+    procs: dict[str, subprocess.Popen[str]] = {}
+    for name in ("a", "b"):
+        config = tmp_path / f"config-{name}.toml"
+        config.write_text(
+            f"""
+[daemon]
+data_dir = "data-{name}"
+database_url = "{postgres_url}"
+interval = "1h"
+dispatch_every = "1s"
+max_concurrent_polls = 2
+poll_deadline = "10s"
+
+[fetch]
+total_timeout = "8s"
+user_agent = "raqib-{name}"
+
+[alerts]
+send_timeout = "10s"
+
+{feeds}
+[watchlists]
+paths = ["towns.toml"]
+
+[[routes]]
+name = "desk"
+notify = ["{webhook.url()}"]
+""",
+            encoding="utf-8",
+        )
+        command = [sys.executable, "-m", "daemon", "run", "--config", str(config)]
+        proc = subprocess.Popen(
+            command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
+        procs[name] = proc
+        reader = threading.Thread(
+            target=lambda p=proc, out=logs[name]: out.extend(p.stderr or ()), daemon=True
+        )
+        reader.start()
+    a, b = procs["a"], procs["b"]
+    try:
+        # A holds feeds and deliveries, one of them on the wire (its POST held), and B is
+        # up, polling (its fetches held).
+        held: tuple[dict[str, datetime], dict[int, datetime]] = ({}, {})
+
+        def a_holds_both() -> bool:
+            nonlocal held
+            held = _leases(postgres_url, a.pid)
+            b_ready = any("service.ready" in x for x in logs["b"])
+            return bool(held[0] and held[1]) and posts_held >= 1 and b_ready
+
+        assert wait_for(a_holds_both, timeout=60), (logs, held)
+        a.send_signal(signal.SIGKILL)
+        a.wait(10)
+        released.set()
+        a_feeds, a_deliveries = held
+
+        store = Store.open(tmp_path, postgres_url)
+        try:
+
+            def all_sent() -> bool:
+                with store.engine.connect() as conn:
+                    d = s.deliveries
+                    items = conn.execute(select(func.count()).select_from(s.items)).scalar_one()
+                    waiting = conn.execute(
+                        select(func.count()).select_from(d).where(d.c.status != "sent")
+                    ).scalar_one()
+                return items == KILLED_FEEDS and waiting == 0
+
+            assert wait_for(all_sent, timeout=120), logs["b"][-20:]
+            with store.engine.connect() as conn:
+                alerts = conn.execute(select(func.count()).select_from(s.alerts)).scalar_one()
+                al = s.alerts
+                twice = conn.execute(
+                    select(al.c.story_id)
+                    .where(al.c.kind == "story")
+                    .group_by(al.c.story_id, al.c.route)
+                    .having(func.count() > 1)
+                ).all()
+                f, d = s.feeds, s.deliveries
+                polled = dict(
+                    conn.execute(
+                        select(f.c.name, f.c.last_poll_at).where(f.c.name.in_(list(a_feeds)))
+                    ).all()
+                )
+                sent = dict(
+                    conn.execute(
+                        select(d.c.id, d.c.sent_at).where(d.c.id.in_(list(a_deliveries)))
+                    ).all()
+                )
+        finally:
+            store.close()
+        b.send_signal(signal.SIGTERM)
+        assert b.wait(30) == 0, logs["b"][-20:]
+    finally:
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(10)
+
+    assert alerts >= 2 and not twice, twice  # each story's alert decided once
+    assert len(webhook.abandoned) >= 1, "A was not killed mid-send"
+    assert wait_for(lambda: len(webhook.received) >= alerts, timeout=10)
+    assert len(webhook.received) == alerts, "a message was acknowledged twice"
+    # B took A's feeds and deliveries over, and only once A's leases had run out.
+    for name, until in a_feeds.items():
+        assert polled[name] is not None and polled[name] >= until, (name, polled[name], until)
+    for delivery_id, until in a_deliveries.items():
+        assert sent[delivery_id] is not None and sent[delivery_id] >= until

@@ -24,9 +24,9 @@ log = logging.getLogger("raqib.alerts")
 
 CONSOLE = "console://"
 # How long sending one alert to one target (all its parts) may take before it counts as
-# failed. A delivery's lease is twice this, renewed just before it is sent.
+# failed (``[alerts] send_timeout``). A delivery's lease is twice this, renewed just
+# before it is sent: a sender that dies mid-send leaves it to another after that long.
 SEND_TIMEOUT_S = 60.0
-LEASE = timedelta(seconds=SEND_TIMEOUT_S * 2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,17 +101,12 @@ async def send_apprise(url: str, message: Message) -> SendOutcome:
     ap = apprise.Apprise()
     if not ap.add(url):
         return SendOutcome(False, "apprise does not recognise this URL")
-    try:
-        result = await asyncio.wait_for(
-            ap.async_notify(
-                title=message.title,
-                body=message.body,
-                body_format=apprise.NotifyFormat(message.fmt),
-            ),
-            SEND_TIMEOUT_S,
-        )
-    except TimeoutError:
-        return SendOutcome(False, f"no answer within {SEND_TIMEOUT_S:g} s")
+    # The caller's deadline (``deliver_to``) bounds the wait.
+    result = await ap.async_notify(
+        title=message.title,
+        body=message.body,
+        body_format=apprise.NotifyFormat(message.fmt),
+    )
     if result.status == AppriseResultStatus.SUCCESS:
         return SendOutcome(True)
     reasons = [
@@ -154,8 +149,11 @@ class Sender:
         send: SendFn | None = None,
         clock: Callable[[], datetime] | None = None,
         owner: str | None = None,
+        send_timeout_s: float = SEND_TIMEOUT_S,
     ):
         self.store = store
+        self.send_timeout_s = send_timeout_s
+        self.lease = timedelta(seconds=2 * send_timeout_s)
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"
         self.targets = Targets(routes)
         self.routes = {r.name: r for r in routes}
@@ -177,7 +175,7 @@ class Sender:
                 self.store.claim_deliveries,
                 now,
                 batch,
-                LEASE,
+                self.lease,
                 ignore_backoff=ignore_backoff,
                 exclude=tried,
                 owner=self.owner,
@@ -192,7 +190,9 @@ class Sender:
     async def send_to(self, url: str, alert: Alert, route: Route | None = None) -> SendOutcome:
         """Render ``alert`` for the target and send it; every part must get through."""
         renderer = self.renderer if route is None else self.renderer.with_zone(route.timing.tz)
-        return await deliver_to(url, alert, renderer, self._send, self.out)
+        return await deliver_to(
+            url, alert, renderer, self._send, self.out, timeout_s=self.send_timeout_s
+        )
 
     async def _deliver(self, delivery: Delivery) -> bool:
         url = self.targets.url(delivery.target)
@@ -211,7 +211,7 @@ class Sender:
         # before them, so each lease is renewed for its own send. If it ran out and
         # another process took the delivery, this one leaves it alone.
         if not await self.store.call(
-            self.store.renew_lease, delivery.id, self.owner, self._now() + LEASE
+            self.store.renew_lease, delivery.id, self.owner, self._now() + self.lease
         ):
             return False
         alert = Alert.from_json(delivery.payload)
@@ -249,6 +249,8 @@ async def deliver_to(
     renderer: Renderer,
     send: SendFn = send_apprise,
     out: TextIO | None = None,
+    *,
+    timeout_s: float = SEND_TIMEOUT_S,
 ) -> SendOutcome:
     """Render ``alert`` in the format and size the target takes, and send each part."""
     if url == CONSOLE:
@@ -257,13 +259,13 @@ async def deliver_to(
     messages = renderer.messages(alert, channel.fmt, channel.body_max, channel.title_max)
     address = threaded(url, alert) if channel.email else url
     try:
-        async with asyncio.timeout(SEND_TIMEOUT_S):
+        async with asyncio.timeout(timeout_s):
             for message in messages:
                 outcome = await send(address, message)
                 if not outcome.ok:
                     return outcome
     except TimeoutError:
-        return SendOutcome(False, f"no answer within {SEND_TIMEOUT_S:g} s")
+        return SendOutcome(False, f"no answer within {timeout_s:g} s")
     return SendOutcome(True)
 
 

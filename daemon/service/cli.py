@@ -230,6 +230,7 @@ def cmd_replay(config: Config, file: Path, *, as_json: bool, deliver: bool) -> i
         deliver=deliver,
         retry_after_s=config.retry_after_s,
         give_up_after_s=config.give_up_after_s,
+        send_timeout_s=config.send_timeout_s,
         renderer=setup.renderer,
         places=place_finder(config, setup.watchlists),
     )

@@ -64,7 +64,15 @@ _ROUTE_KEYS = {
 _KINDS = ("person", "place", "organization", "other")
 _UPDATES = ("none", "each", "digest")
 _STORY_KEYS = {"window", "places", "countries"}
-_ALERT_KEYS = {"retry_after", "give_up_after", "max_age", "timezone", "templates", "language"}
+_ALERT_KEYS = {
+    "retry_after",
+    "give_up_after",
+    "send_timeout",
+    "max_age",
+    "timezone",
+    "templates",
+    "language",
+}
 _LANGUAGES = ("auto", "en", "ar")
 
 
@@ -115,6 +123,7 @@ class Config:
     log_format: str = "text"
     retry_after_s: float = 30.0
     give_up_after_s: float = 86400.0
+    send_timeout_s: float = 60.0
     max_age_s: float | None = 3 * 86400.0
     story_window_s: float = 48 * 3600.0
     # Items, stories and sent alerts older than this are pruned; None keeps everything.
@@ -585,6 +594,7 @@ def load_config(path: Path) -> Config:
         or "text",
         retry_after_s=reader.duration(alerts_raw, "retry_after", "alerts", 30.0, 1.0),
         give_up_after_s=reader.duration(alerts_raw, "give_up_after", "alerts", 86400.0, 1.0),
+        send_timeout_s=reader.duration(alerts_raw, "send_timeout", "alerts", 60.0, 1.0),
         max_age_s=reader.duration(alerts_raw, "max_age", "alerts", 3 * 86400.0, 0.0) or None,
         story_window_s=reader.duration(stories_raw, "window", "stories", 48 * 3600.0, 3600.0),
         retention_s=reader.duration(daemon, "retention", "daemon", 30 * 86400.0, 0.0) or None,

@@ -133,6 +133,7 @@ def replay(
     deliver: bool = False,
     retry_after_s: float = 30.0,
     give_up_after_s: float = 86400.0,
+    send_timeout_s: float = 60.0,
     renderer: Renderer | None = None,
     places: PlaceFinder | None = None,
     grouping: Rules | None = None,
@@ -192,6 +193,7 @@ def replay(
                     renderer=renderer,
                     retry_after_s=retry_after_s,
                     give_up_after_s=give_up_after_s,
+                    send_timeout_s=send_timeout_s,
                 )
                 asyncio.run(sender.deliver_due(ignore_backoff=True))
         finally:

@@ -240,6 +240,7 @@ class Service:
             renderer=renderer,
             retry_after_s=config.retry_after_s,
             give_up_after_s=config.give_up_after_s,
+            send_timeout_s=config.send_timeout_s,
             owner=self.owner,
         )
         released = self.store.release_leases_of_dead(
@@ -253,7 +254,10 @@ class Service:
         self._stopping = False
         self._refilling: asyncio.Task[None] | None = None
         self._sending: asyncio.Task[int] | None = None
-        self._lease = timedelta(seconds=config.poll_deadline_s + 30)
+        # A poll ends by its deadline; the margin covers recording it. A replica that dies
+        # mid-poll leaves its feeds to the others after this long.
+        deadline = config.poll_deadline_s
+        self._lease = timedelta(seconds=deadline + min(30.0, deadline))
         self.store.sync_feeds(
             [FeedSpec(f.name, f.url, f.interval_s) for f in config.feeds], datetime.now(UTC)
         )
