@@ -124,3 +124,56 @@ def test_a_target_slower_than_send_timeout_is_a_failed_send_that_is_retried(
     assert "alert.retry" in run.stderr and "no answer within 1 s" in run.stderr
     status = raqib("status", "--config", str(config))
     assert "outbox: 1 pending, 0 failed, 0 delivered" in status.stdout
+
+
+def test_a_truncated_foreign_or_newer_database_is_refused_and_nothing_is_sent_again(
+    tmp_path: Path, feed_server: FeedServer, webhook: WebhookReceiver
+) -> None:
+    """Taken as a new database, a truncated ``raqib.db`` would send every alert again:
+    it is refused in one line naming the file, as is a file that is not a database, a
+    database of another program, and one of a newer Raqib."""
+    import sqlite3
+
+    from daemon.store._schema import SCHEMA_VERSION
+
+    serve_defaults(feed_server)
+    config = write_config(
+        tmp_path, feed_server, f'[[routes]]\nname = "team"\nnotify = ["{webhook.url()}"]\n'
+    )
+    first = raqib("run", "--once", "--config", str(config))
+    assert first.returncode == 0, first.stderr
+    sent = len(webhook.received)
+    assert sent >= 1
+    db = tmp_path / "data" / "raqib.db"
+    good = db.read_bytes()
+
+    def refused(expected: str) -> None:
+        for command in (("run", "--once"), ("status",)):
+            run = raqib(*command, "--config", str(config))
+            assert run.returncode == 1, (command, run.stdout, run.stderr)
+            lines = run.stderr.strip().splitlines()
+            assert len(lines) == 1 and expected in lines[0] and str(db) in lines[0], lines
+        assert len(webhook.received) == sent  # nothing sent again
+
+    for path in db.parent.glob("raqib.db-*"):  # no WAL left beside the file
+        path.unlink()
+    db.write_bytes(b"")
+    refused("is empty (0 bytes)")
+    db.write_bytes(b"<html>not a database</html>\n" * 10)
+    refused("is not a SQLite database")
+    db.unlink()
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+    refused("is not Raqib's database")
+    db.write_bytes(good)
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
+    newer = raqib("status", "--config", str(config))
+    assert newer.returncode == 1 and "newer than this Raqib" in newer.stderr
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),)
+        )
+    again = raqib("run", "--once", "--config", str(config))
+    assert again.returncode == 0, again.stderr
+    assert len(webhook.received) == sent  # the restored database knows what was sent

@@ -331,3 +331,17 @@ def test_retention_prunes_what_is_old_and_done_and_keeps_what_is_not(store: Stor
     assert waiting_story in stories and live_story in stories and len(stories) == 2
     by_key, _ = store.known_items("outlet", [item("undated")])
     assert "undated" in by_key, "an undated item served again must still be known"
+
+
+def test_sqlite_commits_reach_the_disk_before_they_return(tmp_path: Path) -> None:
+    """``synchronous=FULL`` in WAL mode: a commit (a delivery marked sent) is synced
+    before the call returns, so a power loss right after cannot undo it."""
+    from sqlalchemy import text
+
+    store = Store.open(tmp_path / "data")
+    try:
+        with store.engine.connect() as conn:
+            assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert conn.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
+    finally:
+        store.close()

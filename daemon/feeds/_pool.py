@@ -5,11 +5,30 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from daemon.errors import FeedError
 from daemon.feeds._parse import ParsedFeed, parse_feed
+
+# How often a parser process checks that the daemon that started it is still alive.
+PARENT_CHECK_S = 1.0
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Runs in each parser process as it starts: when the daemon dies without stopping the
+    pool (SIGKILL, a crash), the process is handed to another parent, and it exits
+    instead of living on as an orphan."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="raqib-parent-watch", daemon=True).start()
 
 
 class ParseTimeout(FeedError):
@@ -34,7 +53,10 @@ class ParserPool:
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
-                max_workers=self._workers, mp_context=multiprocessing.get_context("spawn")
+                max_workers=self._workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_exit_with_parent,
+                initargs=(os.getpid(),),
             )
         return self._pool
 

@@ -54,7 +54,10 @@ def advisory_lock(conn: Connection, key: int) -> None:
 def on_sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
+    # FULL: a commit is on disk before it returns, so a "sent" mark survives a power loss
+    # (with NORMAL the last commits of a WAL database can vanish, and their alerts be
+    # sent again).
+    cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=10000")
     cur.close()

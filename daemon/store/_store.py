@@ -73,7 +73,9 @@ class Store(FeedQueries, ItemQueries, StoryQueries, OutboxQueries, HeldQueries, 
                 data_dir.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreError(f"cannot create data_dir {data_dir}: {exc.strerror}") from None
-            engine = create_engine(f"sqlite:///{data_dir / 'raqib.db'}")
+            path = data_dir / "raqib.db"
+            _refuse_foreign_file(path)
+            engine = create_engine(f"sqlite:///{path}")
             event.listen(engine, "connect", on_sqlite_connect)
         return cls(engine)
 
@@ -95,6 +97,16 @@ class Store(FeedQueries, ItemQueries, StoryQueries, OutboxQueries, HeldQueries, 
     def _migrate(self) -> None:
         with self.engine.begin() as conn:
             advisory_lock(conn, MIGRATE_LOCK)  # one replica migrates at a time
+            tables = set(inspect(conn).get_table_names())
+            # A SQLite file is Raqib's alone; a PostgreSQL database may hold other
+            # programs' tables, but not some of Raqib's without its schema version.
+            ours = tables if conn.dialect.name == "sqlite" else tables & set(s.metadata.tables)
+            if ours and "meta" not in tables:
+                raise StoreError(
+                    f"{_where(self.engine)} holds tables ({', '.join(sorted(ours)[:3])}) but "
+                    "no Raqib schema version: it is not Raqib's database. Point data_dir or "
+                    "database_url at Raqib's own"
+                )
             s.metadata.create_all(conn)
             version = conn.execute(
                 select(s.meta.c.value).where(s.meta.c.key == "schema_version")
@@ -189,7 +201,39 @@ def _upgrade(conn: Connection) -> None:
         index.create(conn, checkfirst=True)
 
 
+def _where(engine: Engine) -> str:
+    if engine.dialect.name == "sqlite":
+        return str(engine.url.database)
+    return f"the database {engine.url.database!r}"
+
+
 def short_error(exc: Exception) -> str:
     """The first line of a database error, with any URL's secrets removed."""
     text = scrub_urls(str(getattr(exc, "orig", None) or exc)).strip().splitlines()
     return text[0] if text else type(exc).__name__
+
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _refuse_foreign_file(path: Path) -> None:
+    """Refuse a ``raqib.db`` that is empty or not a SQLite database: taken as a new
+    database, it would send every alert again."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(len(_SQLITE_HEADER))
+    except FileNotFoundError:
+        return  # a new data directory
+    except OSError as exc:
+        raise StoreError(f"cannot read {path}: {exc.strerror}") from None
+    if not head:
+        raise StoreError(
+            f"{path} is empty (0 bytes): it was truncated or replaced. Restore it from a "
+            "backup, or move it away to start afresh (every alert would be decided and "
+            "sent again)"
+        )
+    if head != _SQLITE_HEADER:
+        raise StoreError(
+            f"{path} is not a SQLite database: restore Raqib's database from a backup, or "
+            "move the file away to start afresh"
+        )
