@@ -5,9 +5,11 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -62,12 +64,14 @@ def raqib(
 
 class RunningDaemon:
     """``raqib run`` in a child process; leaving the ``with`` block sends SIGTERM and
-    keeps the exit code and output in ``returncode``, ``out`` and ``err``."""
+    keeps the exit code and output in ``returncode``, ``out`` and ``err``. While it runs,
+    ``lines`` holds what it has logged so far."""
 
     def __init__(self, config: Path):
         self.config = config
         self.returncode: int | None = None
         self.out = self.err = ""
+        self.lines: list[str] = []
 
     def __enter__(self) -> RunningDaemon:
         self.proc = subprocess.Popen(
@@ -77,11 +81,30 @@ class RunningDaemon:
             stderr=subprocess.PIPE,
             text=True,
         )
+        self._stdout: list[str] = []
+        self._readers = [
+            threading.Thread(target=self._read, args=(self.proc.stderr, self.lines), daemon=True),
+            threading.Thread(target=self._read, args=(self.proc.stdout, self._stdout), daemon=True),
+        ]
+        for reader in self._readers:
+            reader.start()
         return self
+
+    @staticmethod
+    def _read(stream: Any, into: list[str]) -> None:
+        for line in stream:
+            into.append(line)
+
+    def logged(self, text: str) -> int:
+        """How many lines logged so far contain ``text``."""
+        return sum(text in line for line in list(self.lines))
 
     def __exit__(self, *_exc: object) -> None:
         self.proc.send_signal(signal.SIGTERM)
-        self.out, self.err = self.proc.communicate(timeout=30)
+        self.proc.wait(timeout=30)
+        for reader in self._readers:
+            reader.join(10)
+        self.out, self.err = "".join(self._stdout), "".join(self.lines)
         self.returncode = self.proc.returncode
 
 

@@ -3,13 +3,10 @@ webhook receiver on 127.0.0.1."""
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-from tests.conftest import ROOT, RunningDaemon, raqib
+from tests.conftest import RunningDaemon, raqib
 from tests.feedgen import FeedItem, atom, recent, rss1, rss2
 from tests.servers import FeedServer, Resource, SMTPServer, WebhookReceiver, text_of, wait_for
 
@@ -339,57 +336,3 @@ def test_run_once_prunes_what_is_older_than_the_retention(
         store.close()
     assert after == before - 2 and "Arabic outlet" not in outlets
     assert len(smtp_server.messages) == 1
-
-
-def _children(pid: int) -> set[int]:
-    """The processes whose parent is ``pid``, and theirs."""
-    found: set[int] = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rpartition(")")[2].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            child = int(stat.parent.name)
-            found |= {child} | _children(child)
-    return found
-
-
-def _running(pid: int) -> bool:
-    """Alive and not a zombie (an exited process its new parent has not reaped yet)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
-def test_a_daemon_killed_with_sigkill_leaves_no_worker_processes_behind(
-    tmp_path: Path, feed_server: FeedServer, webhook: WebhookReceiver
-) -> None:
-    """The parser processes (and multiprocessing's helper) notice that the daemon that
-    started them is gone and exit: no orphans left holding memory."""
-    serve_defaults(feed_server)
-    config = write_config(
-        tmp_path, feed_server, f'[[routes]]\nname = "t"\nnotify = ["{webhook.url()}"]\n'
-    )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "daemon", "run", "--config", str(config)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        # A feed parsed (so the parser processes are up) and its alert sent.
-        assert wait_for(lambda: len(webhook.received) >= 1, timeout=60)
-        workers = _children(proc.pid)
-        assert len(workers) >= 2, workers  # the parser processes, and their helper
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(10)
-        assert wait_for(lambda: not any(map(_running, workers)), timeout=20), [
-            w for w in workers if _running(w)
-        ]
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)

@@ -164,6 +164,24 @@ class Sender:
         self._send = send or send_apprise
         self._now = clock or (lambda: datetime.now(UTC))
 
+    def use(
+        self,
+        routes: Sequence[Route],
+        renderer: Renderer,
+        *,
+        retry_after_s: float,
+        give_up_after_s: float,
+        send_timeout_s: float,
+    ) -> None:
+        """Work with a reloaded config's routes, targets and settings from the next send."""
+        self.targets = Targets(routes)
+        self.routes = {r.name: r for r in routes}
+        self.renderer = renderer
+        self.retry_after_s = retry_after_s
+        self.give_up_after_s = give_up_after_s
+        self.send_timeout_s = send_timeout_s
+        self.lease = timedelta(seconds=2 * send_timeout_s)
+
     async def deliver_due(self, *, ignore_backoff: bool = False, batch: int = 50) -> int:
         """Deliver what is due; with ``ignore_backoff`` every pending delivery is tried once.
         Returns how many were sent."""

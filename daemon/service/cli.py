@@ -210,7 +210,7 @@ async def cmd_run(config: Config, *, once: bool) -> int:
             log.info("run.once", extra={"fields": asdict(summary)})
             return EXIT_OK
         stop = asyncio.Event()
-        install_signal_handlers(stop)
+        install_signal_handlers(stop, service.request_reload)
         await service.run_forever(stop)
         return EXIT_OK
     finally:

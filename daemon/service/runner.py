@@ -4,9 +4,16 @@ The schedule lives in the store: each feed row has its own ``next_poll_at``. APS
 (in-memory, UTC) runs only small jobs: the dispatcher, which every ``dispatch_every``
 seconds leases the feeds that are due and starts their polls under a concurrency limit,
 the outbox sender, and, for routes that can hold alerts for a digest, each digest
-schedule (a ``CronTrigger`` in the route's time zone) and a check every 30 s. A feed is never polled twice at once: the in-process table of
-running polls and the lease in the store (for other processes) both prevent it. Each poll
+schedule (a ``CronTrigger`` in the route's time zone) and a check every 30 s. A feed is
+never polled twice at once: the in-process table of running polls and the lease in the store (for other processes) both prevent it. Each poll
 runs under ``poll_deadline``.
+
+Reload (SIGHUP): the config file and everything it names are read and checked again;
+on any error the daemon keeps running as it was and logs why (``daemon.reload_failed``).
+Otherwise feeds are added, changed or retired, and the watchlists, routes, targets and
+templates are used from the next ingest and send on. Settings of the store, fetching,
+parsing, logging, the dispatch tick, the grouping window and whether retention runs
+(``RESTART_KEYS``) need a restart: a change to them is logged (``daemon.restart_needed``).
 
 Shutdown (SIGTERM, SIGINT): the scheduler is paused, running polls and sends get
 ``SHUTDOWN_GRACE_S`` seconds to finish, what is left is cancelled (a cancelled poll gives
@@ -17,10 +24,12 @@ transaction), then the store is closed.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import signal
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -45,7 +54,7 @@ from daemon.errors import ConfigError, Problem, RaqibError
 from daemon.feeds import ParserPool, make_client
 from daemon.feeds._fetch import USER_AGENT
 from daemon.pipeline import Pipeline, PollReport
-from daemon.service.config import Config
+from daemon.service.config import Config, load_config
 from daemon.store import FeedSpec, FeedState, Pruned, Store
 from daemon.stories import Rules
 from daemon.watch import Gazetteer, Matcher, PlaceFinder, Watchlist, load_watchlists
@@ -253,11 +262,10 @@ class Service:
         self._more_due = False  # the last claim filled every free slot
         self._stopping = False
         self._refilling: asyncio.Task[None] | None = None
+        self._reloading: asyncio.Task[bool] | None = None
+        self._scheduler: AsyncIOScheduler | None = None
         self._sending: asyncio.Task[int] | None = None
-        # A poll ends by its deadline; the margin covers recording it. A replica that dies
-        # mid-poll leaves its feeds to the others after this long.
-        deadline = config.poll_deadline_s
-        self._lease = timedelta(seconds=deadline + min(30.0, deadline))
+        self._lease = _feed_lease(config)
         self.store.sync_feeds(
             [FeedSpec(f.name, f.url, f.interval_s) for f in config.feeds], datetime.now(UTC)
         )
@@ -358,12 +366,8 @@ class Service:
         scheduler.add_job(
             self._kick_sender, "interval", seconds=SEND_EVERY_S, id="outbox", **common
         )
-        if any(r.has_digest for r in self.routes):
-            # The check every DIGEST_CHECK_S catches what the schedules miss: digests due
-            # while the daemon was down, and reports held by quiet hours when they end.
-            scheduler.add_job(
-                self._digests, "interval", seconds=DIGEST_CHECK_S, id="digests", **common
-            )
+        self._scheduler = scheduler
+        self._schedule_digests()
         if self.config.retention_s is not None:
             scheduler.add_job(
                 self._prune,
@@ -373,11 +377,6 @@ class Service:
                 next_run_time=datetime.now(UTC) + timedelta(minutes=1),
                 **common,
             )
-        for route in self.routes:
-            if route.timing.schedule is not None:
-                scheduler.add_job(
-                    self._digests, route.timing.schedule, id=f"digest:{route.name}", **common
-                )
         scheduler.start()
         log.info("daemon.started", extra={"fields": {"owner": self.owner}})
         try:
@@ -390,6 +389,84 @@ class Service:
             await self._drain()
             scheduler.shutdown(wait=False)
             log.info("daemon.stopped", extra={"fields": {"owner": self.owner}})
+
+    def _schedule_digests(self) -> None:
+        """The digest jobs of the routes (again after a reload)."""
+        scheduler = self._scheduler
+        if scheduler is None:
+            return
+        for job in scheduler.get_jobs():
+            if job.id == "digests" or job.id.startswith("digest:"):
+                job.remove()
+        common: dict[str, Any] = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
+        if any(r.has_digest for r in self.routes):
+            # The check every DIGEST_CHECK_S catches what the schedules miss: digests due
+            # while the daemon was down, and reports held by quiet hours when they end.
+            scheduler.add_job(
+                self._digests, "interval", seconds=DIGEST_CHECK_S, id="digests", **common
+            )
+        for route in self.routes:
+            if route.timing.schedule is not None:
+                scheduler.add_job(
+                    self._digests, route.timing.schedule, id=f"digest:{route.name}", **common
+                )
+
+    # --- reload -------------------------------------------------------------------------
+
+    def request_reload(self) -> None:
+        """Reload the config file and what it names (SIGHUP), unless a reload is under way."""
+        if self._reloading is None or self._reloading.done():
+            self._reloading = asyncio.create_task(self.reload(), name="reload")
+
+    async def reload(self) -> bool:
+        """Read the config again with its watchlists, routes and templates, and use them:
+        feeds added, changed or removed, new matcher, routes and targets. Everything is
+        checked first: on any error the daemon keeps what it runs with and logs why.
+        Settings that only a restart applies (``RESTART_KEYS``) are kept, and named."""
+        path = self.config.path
+        try:
+            config = load_config(path)
+            setup, matcher, places = await asyncio.to_thread(_prepare, config)
+        except RaqibError as exc:
+            log.error(
+                "daemon.reload_failed", extra={"fields": {"config": str(path), "error": str(exc)}}
+            )
+            return False
+        for p in setup.problems:
+            log.warning("config.warning", extra={"fields": {"problem": str(p)}})
+        kept = [key for key in RESTART_KEYS if getattr(config, key) != getattr(self.config, key)]
+        config = dataclasses.replace(config, **{k: getattr(self.config, k) for k in RESTART_KEYS})
+
+        def use() -> None:  # in the store's worker: between two ingests, never inside one
+            self.pipeline.matcher = matcher
+            self.pipeline.routes = list(setup.routes)
+            self.pipeline.window.places = places
+            self.pipeline.poll_deadline_s = config.poll_deadline_s
+            self.pipeline.max_age_s = config.max_age_s
+
+        await self.store.call(use)
+        self.config, self.matcher, self.routes = config, matcher, setup.routes
+        self._lease = _feed_lease(config)
+        self.sender.use(
+            setup.routes,
+            setup.renderer,
+            retry_after_s=config.retry_after_s,
+            give_up_after_s=config.give_up_after_s,
+            send_timeout_s=config.send_timeout_s,
+        )
+        specs = [FeedSpec(f.name, f.url, f.interval_s) for f in config.feeds]
+        await self.store.call(self.store.sync_feeds, specs, datetime.now(UTC))
+        self._schedule_digests()
+        fields = {
+            "feeds": len(config.feeds),
+            "watchlists": len(setup.watchlists),
+            "entries": len(matcher.entries),
+            "routes": len(setup.routes),
+        }
+        log.info("daemon.reloaded", extra={"fields": fields})
+        if kept:
+            log.warning("daemon.restart_needed", extra={"fields": {"settings": ", ".join(kept)}})
+        return True
 
     async def _drain(self) -> None:
         tasks: list[asyncio.Task[Any]] = list(self._polls.values())
@@ -516,6 +593,37 @@ class Service:
             return 0
 
 
+# Settings that a reload does not change (the daemon keeps the ones it started with, and
+# logs that they need a restart): its store, how it fetches and parses, its logging, its
+# schedule's tick, the grouping window and whether retention runs.
+RESTART_KEYS = (
+    "data_dir",
+    "database_url",
+    "fetch",
+    "user_agent",
+    "parse_workers",
+    "log_level",
+    "log_format",
+    "dispatch_every_s",
+    "story_window_s",
+    "retention_s",
+)
+
+
+def _prepare(config: Config) -> tuple[Setup, Matcher, PlaceFinder | None]:
+    """What a reload builds before using any of it (slow: in a thread)."""
+    setup = load_setup(config)
+    return setup, Matcher(setup.watchlists), place_finder(config, setup.watchlists)
+
+
+def _feed_lease(config: Config) -> timedelta:
+    """How long a feed is leased to its poller: a poll ends by its deadline, and the margin
+    covers recording it. A replica that dies mid-poll leaves its feeds to the others after
+    this long."""
+    deadline = config.poll_deadline_s
+    return timedelta(seconds=deadline + min(30.0, deadline))
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -526,7 +634,12 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def install_signal_handlers(stop: asyncio.Event) -> None:
+def install_signal_handlers(
+    stop: asyncio.Event, reload: Callable[[], object] | None = None
+) -> None:
+    """SIGTERM and SIGINT stop the daemon; SIGHUP reloads its config (``reload``)."""
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    if reload is not None:
+        loop.add_signal_handler(signal.SIGHUP, reload)
