@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email
 import email.policy
 import gzip
@@ -266,3 +267,45 @@ def text_of(msg: EmailMessage) -> str:
     part = msg.get_body(preferencelist=("plain", "html"))
     assert part is not None, "message has no text body"
     return part.get_content()
+
+
+class Tarpit:
+    """A TCP server that accepts connections and never says a word (an SMTP server that
+    never greets), until ``release``. ``closed`` holds when each client gave up (time.time())."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.accepted = 0
+        self.closed: list[float] = []
+        self._connections: list[socket.socket] = []
+        self._lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return  # released
+            with self._lock:
+                self.accepted += 1
+                self._connections.append(conn)
+            threading.Thread(target=self._hold, args=(conn,), daemon=True).start()
+
+    def _hold(self, conn: socket.socket) -> None:
+        try:
+            while conn.recv(4096):
+                pass
+        except OSError:
+            return
+        with self._lock:
+            self.closed.append(time.time())
+
+    def release(self) -> None:
+        self.sock.close()
+        with self._lock:
+            for conn in self._connections:
+                with contextlib.suppress(OSError):
+                    conn.shutdown(socket.SHUT_RDWR)
+                conn.close()

@@ -6,7 +6,15 @@ import time
 from pathlib import Path
 
 from tests.conftest import RunningDaemon, raqib
-from tests.servers import FeedServer, SMTPServer, WebhookReceiver, free_port, text_of, wait_for
+from tests.servers import (
+    FeedServer,
+    SMTPServer,
+    Tarpit,
+    WebhookReceiver,
+    free_port,
+    text_of,
+    wait_for,
+)
 from tests.test_end_to_end import STRIKE, serve_defaults, write_config
 
 TOKEN = "SuperSecretToken0123456789"
@@ -177,3 +185,55 @@ def test_a_truncated_foreign_or_newer_database_is_refused_and_nothing_is_sent_ag
     again = raqib("run", "--once", "--config", str(config))
     assert again.returncode == 0, again.stderr
     assert len(webhook.received) == sent  # the restored database knows what was sent
+
+
+def test_a_target_that_never_answers_does_not_hold_back_another_routes_alert(
+    tmp_path: Path, feed_server: FeedServer, webhook: WebhookReceiver
+) -> None:
+    """An SMTP server that accepts the connection and never greets, on the first route;
+    a webhook on the second. The webhook's alert arrives while the email send is still
+    hanging, not after it gives up."""
+    serve_defaults(feed_server)
+    tarpit = Tarpit()
+    smtp_url = (
+        f"mailto://127.0.0.1:{tarpit.port}?mode=insecure&from=raqib@example.org"
+        "&to=analyst@example.org"
+    )
+    routes = (
+        f'[[routes]]\nname = "mail"\nnotify = ["{smtp_url}"]\n\n'
+        f'[[routes]]\nname = "hook"\nnotify = ["{webhook.url()}"]\n'
+    )
+    config = write_config(tmp_path, feed_server, routes)
+    try:
+        with RunningDaemon(config) as daemon:
+            assert wait_for(lambda: tarpit.accepted >= 1, timeout=60), daemon.lines[-5:]
+            assert wait_for(lambda: len(webhook.received) == 1, timeout=60), daemon.lines[-5:]
+            received = webhook.times[0]
+            assert not tarpit.closed or received < tarpit.closed[0], (
+                "the webhook waited for the hung email send to give up"
+            )
+            tarpit.release()
+    finally:
+        tarpit.release()
+    assert daemon.returncode == 0, daemon.err
+
+
+def test_a_webhook_that_answers_late_is_waited_for_and_sent_once(
+    tmp_path: Path, feed_server: FeedServer, webhook: WebhookReceiver
+) -> None:
+    """A webhook that takes 6 s to answer 200 (longer than apprise's own 4 s read
+    timeout, within Raqib's send_timeout) gets the alert once and it counts as sent;
+    given up on at 4 s, it would have been sent again on every retry."""
+    serve_defaults(feed_server)
+    webhook.delay = 6.0
+    config = write_config(
+        tmp_path, feed_server, f'[[routes]]\nname = "team"\nnotify = ["{webhook.url()}"]\n'
+    )
+
+    run = raqib("run", "--once", "--config", str(config))
+
+    assert run.returncode == 0, run.stderr
+    assert "alert.retry" not in run.stderr, run.stderr
+    assert len(webhook.received) == 1
+    status = raqib("status", "--config", str(config))
+    assert "outbox: 0 pending, 0 failed, 1 delivered" in status.stdout

@@ -27,6 +27,12 @@ CONSOLE = "console://"
 # failed (``[alerts] send_timeout``). A delivery's lease is twice this, renewed just
 # before it is sent: a sender that dies mid-send leaves it to another after that long.
 SEND_TIMEOUT_S = 60.0
+# Targets sent to at once; and how often, while sends are under way, what else is due is
+# claimed for the other targets.
+MAX_TARGETS = 8
+# apprise's socket timeouts end this much before the send's deadline.
+APPRISE_MARGIN_S = 2.0
+CLAIM_EVERY_S = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,15 +98,26 @@ def threaded(url: str, alert: Alert) -> str:
     return url + ("&" if "?" in url else "?") + headers
 
 
-async def send_apprise(url: str, message: Message) -> SendOutcome:
+async def send_apprise(
+    url: str, message: Message, *, timeout_s: float = SEND_TIMEOUT_S
+) -> SendOutcome:
     """Send through apprise to one URL; the reason of a failure comes from apprise's own
-    log of the attempt, with secrets masked."""
+    log of the attempt, with secrets masked.
+
+    apprise's own socket timeouts (4 s for most services, 15 s for email) are raised to
+    just under ``timeout_s``: a target that answers late is waited for, not abandoned
+    and sent the same alert again, and apprise gives up (closing the connection) before
+    Raqib's deadline, so no answer can arrive after the send was counted as failed."""
     import apprise
     from apprise.result import AppriseResultStatus
 
     ap = apprise.Apprise()
     if not ap.add(url):
         return SendOutcome(False, "apprise does not recognise this URL")
+    socket_timeout = max(1.0, timeout_s - APPRISE_MARGIN_S)
+    for service in ap:
+        service.socket_connect_timeout = socket_timeout
+        service.socket_read_timeout = socket_timeout
     # The caller's deadline (``deliver_to``) bounds the wait.
     result = await ap.async_notify(
         title=message.title,
@@ -161,7 +178,7 @@ class Sender:
         self.retry_after_s = retry_after_s
         self.give_up_after_s = give_up_after_s
         self.out = out
-        self._send = send or send_apprise
+        self._custom_send = send
         self._now = clock or (lambda: datetime.now(UTC))
 
     def use(
@@ -184,26 +201,62 @@ class Sender:
 
     async def deliver_due(self, *, ignore_backoff: bool = False, batch: int = 50) -> int:
         """Deliver what is due; with ``ignore_backoff`` every pending delivery is tried once.
-        Returns how many were sent."""
+        Returns how many were sent.
+
+        Each target has its own queue, sent in order; up to ``MAX_TARGETS`` targets are
+        sent to at once, so a target that hangs holds only its own alerts. While sends are
+        under way, what else becomes due is claimed every ``CLAIM_EVERY_S`` seconds for
+        the targets not busy."""
         sent = 0
         tried: set[int] = set()
-        while True:
-            now = self._now()
-            claimed = await self.store.call(
-                self.store.claim_deliveries,
-                now,
-                batch,
-                self.lease,
-                ignore_backoff=ignore_backoff,
-                exclude=tried,
-                owner=self.owner,
-            )
-            if not claimed:
-                return sent
-            for delivery in claimed:
-                tried.add(delivery.id)
-                if await self._deliver(delivery):
-                    sent += 1
+        running: dict[str, asyncio.Task[int]] = {}
+        slots = asyncio.Semaphore(MAX_TARGETS)
+        try:
+            while True:
+                claimed = await self.store.call(
+                    self.store.claim_deliveries,
+                    self._now(),
+                    batch,
+                    self.lease,
+                    ignore_backoff=ignore_backoff,
+                    exclude=tried,
+                    exclude_targets=tuple(running),
+                    owner=self.owner,
+                )
+                queues: dict[str, list[Delivery]] = {}
+                for delivery in claimed:
+                    tried.add(delivery.id)
+                    queues.setdefault(delivery.target, []).append(delivery)
+                for target, queue in queues.items():
+                    running[target] = asyncio.create_task(self._deliver_queue(queue, slots))
+                if not running:
+                    return sent
+                done, _ = await asyncio.wait(
+                    running.values(), timeout=CLAIM_EVERY_S, return_when=asyncio.FIRST_COMPLETED
+                )
+                for target, task in list(running.items()):
+                    if task in done:
+                        sent += task.result()
+                        del running[target]
+        finally:
+            # Cancelled (shutdown past its grace): the sends under way stop with it; their
+            # deliveries stay pending and leased, and are taken up again later.
+            for task in running.values():
+                task.cancel()
+            await asyncio.gather(*running.values(), return_exceptions=True)
+
+    async def _deliver_queue(self, queue: list[Delivery], slots: asyncio.Semaphore) -> int:
+        """One target's deliveries, in order."""
+        sent = 0
+        async with slots:
+            for delivery in queue:
+                sent += await self._deliver(delivery)
+        return sent
+
+    async def _send(self, url: str, message: Message) -> SendOutcome:
+        if self._custom_send is not None:
+            return await self._custom_send(url, message)
+        return await send_apprise(url, message, timeout_s=self.send_timeout_s)
 
     async def send_to(self, url: str, alert: Alert, route: Route | None = None) -> SendOutcome:
         """Render ``alert`` for the target and send it; every part must get through."""

@@ -66,16 +66,19 @@ class OutboxQueries:
         *,
         ignore_backoff: bool = False,
         exclude: Collection[int] = (),
+        exclude_targets: Collection[str] = (),
         owner: str | None = None,
     ) -> list[Delivery]:
         """Lease pending deliveries that are due (all pending ones with ``ignore_backoff``),
-        leaving out the ids in ``exclude``."""
+        leaving out the ids in ``exclude`` and the targets in ``exclude_targets``."""
         d, a = s.deliveries, s.alerts
         cond = d.c.status == "pending"
         if not ignore_backoff:
             cond = and_(cond, d.c.next_attempt_at <= now)
         if exclude:
             cond = and_(cond, d.c.id.not_in(list(exclude)))
+        if exclude_targets:
+            cond = and_(cond, d.c.target.not_in(list(exclude_targets)))
         with self.engine.begin() as conn:
             order = (d.c.next_attempt_at, d.c.id)
             claimed = _lease.claim(
