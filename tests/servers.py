@@ -207,6 +207,17 @@ class _MailSink:
         self.arrived = 0
         self.stall = threading.Event()
         self.lock = threading.Lock()
+        self.replies: list[str] = []  # answers to give to RCPT TO (then accept)
+
+    async def handle_RCPT(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        with self.lock:
+            reply = self.replies.pop(0) if self.replies else None
+        if reply is not None:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         with self.lock:

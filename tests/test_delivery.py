@@ -237,3 +237,49 @@ def test_a_webhook_that_answers_late_is_waited_for_and_sent_once(
     assert len(webhook.received) == 1
     status = raqib("status", "--config", str(config))
     assert "outbox: 0 pending, 0 failed, 1 delivered" in status.stdout
+
+
+def test_a_permanent_refusal_fails_at_once_with_the_servers_reason(
+    tmp_path: Path, feed_server: FeedServer, smtp_server: SMTPServer, webhook: WebhookReceiver
+) -> None:
+    """SMTP 554 and HTTP 403 are refusals for good: the delivery fails at once, and the
+    log and ``raqib status`` say what the server answered. SMTP 451 is temporary: the
+    delivery waits for its retry, the log saying why."""
+    serve_defaults(feed_server)
+    smtp_server.sink.replies = ["554 5.7.1 Relay access denied"]
+    webhook.statuses = [403]
+    config = write_config(
+        tmp_path,
+        feed_server,
+        f'[[routes]]\nname = "team"\nnotify = ["{smtp_server.url()}", "{webhook.url()}"]\n',
+    )
+
+    run = raqib("run", "--once", "--config", str(config))
+
+    assert run.returncode == 0, run.stderr
+    assert "alert.retry" not in run.stderr
+    assert run.stderr.count("alert.failed") == 2
+    assert "refused: SMTP 554 5.7.1 Relay access denied" in run.stderr
+    assert "error=403" in run.stderr
+    status = raqib("status", "--config", str(config))
+    assert "outbox: 0 pending, 2 failed, 0 delivered" in status.stdout
+    assert "SMTP 554 5.7.1 Relay access denied" in status.stdout
+
+
+def test_a_temporary_smtp_refusal_is_retried_and_logged_with_the_servers_reason(
+    tmp_path: Path, feed_server: FeedServer, smtp_server: SMTPServer
+) -> None:
+    serve_defaults(feed_server)
+    smtp_server.sink.replies = ["451 4.3.0 Try again later"]
+    config = write_config(
+        tmp_path, feed_server, f'[[routes]]\nname = "team"\nnotify = ["{smtp_server.url()}"]\n'
+    )
+
+    run = raqib("run", "--once", "--config", str(config))
+
+    assert run.returncode == 0, run.stderr
+    assert "alert.retry" in run.stderr and "SMTP 451 4.3.0 Try again later" in run.stderr
+    assert "alert.failed" not in run.stderr
+    again = raqib("run", "--once", "--config", str(config))  # the server accepts now
+    assert again.returncode == 0, again.stderr
+    assert len(smtp_server.messages) == 1

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import random
+import re
 import socket
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -37,8 +38,12 @@ CLAIM_EVERY_S = 1.0
 
 @dataclass(frozen=True, slots=True)
 class SendOutcome:
+    """How a send went; ``permanent``: the target refused it for good (SMTP 5xx, HTTP 4xx
+    other than 408 and 429), so retrying would change nothing."""
+
     ok: bool
     error: str | None = None
+    permanent: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +116,8 @@ async def send_apprise(
     import apprise
     from apprise.result import AppriseResultStatus
 
-    ap = apprise.Apprise()
+    # DEBUG: the SMTP server's reply (code and text) is only logged at that level.
+    ap = apprise.Apprise(log_level=logging.DEBUG)
     if not ap.add(url):
         return SendOutcome(False, "apprise does not recognise this URL")
     socket_timeout = max(1.0, timeout_s - APPRISE_MARGIN_S)
@@ -126,14 +132,31 @@ async def send_apprise(
     )
     if result.status == AppriseResultStatus.SUCCESS:
         return SendOutcome(True)
-    reasons = [
-        entry.message
-        for service in result
-        for entry in service.logs()
-        if entry.level in ("WARNING", "ERROR")
-    ]
-    reason = reasons[-1] if reasons else "apprise reported a failure"
-    return SendOutcome(False, scrub_urls(reason))
+    return refusal([(e.level, e.message) for service in result for e in service.logs()])
+
+
+# What apprise logs of a server's answer: an SMTP reply in the exception smtplib raised
+# ("(554, b'5.7.1 Relay access denied')"), an HTTP status ("error=403").
+_SMTP_REPLY = re.compile(r"\((\d{3}), b?(['\"])(.*?)\2")
+_HTTP_STATUS = re.compile(r"\berror=(\d{3})\b")
+
+
+def refusal(entries: Sequence[tuple[str, str]]) -> SendOutcome:
+    """A failed send, from apprise's log entries (level, message) of the attempt: the
+    server's own reason where apprise logged it (SMTP code and text, HTTP status), and
+    whether it is permanent. Secrets are masked."""
+    for _level, message in entries:
+        if m := _SMTP_REPLY.search(message):
+            code = int(m.group(1))
+            reason = f"SMTP {code} {m.group(3)}".strip()
+            return SendOutcome(False, scrub_urls(reason), permanent=500 <= code < 600)
+    warnings = [message for level, message in entries if level in ("WARNING", "ERROR")]
+    reason = warnings[-1] if warnings else "apprise reported a failure"
+    permanent = False
+    if m := _HTTP_STATUS.search(reason):
+        status = int(m.group(1))
+        permanent = 400 <= status < 500 and status not in (408, 429)
+    return SendOutcome(False, scrub_urls(reason), permanent=permanent)
 
 
 SendFn = Callable[[str, Message], Awaitable[SendOutcome]]
@@ -297,7 +320,9 @@ class Sender:
             return True
         error = outcome.error or "failed"
         age = (now - delivery.created_at).total_seconds()
-        if age >= self.give_up_after_s:
+        if outcome.permanent or age >= self.give_up_after_s:
+            if outcome.permanent:
+                error = f"refused: {error}"
             await self.store.call(self.store.mark_failed, delivery.id, error)
             log.error(
                 "alert.failed",

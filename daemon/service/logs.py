@@ -62,15 +62,14 @@ def setup_logging(level: str = "info", fmt: str = "text") -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
-    # apprise logs full chat tokens at DEBUG. Its warnings must reach apprise's own
-    # per-call capture (the reason of a failed send comes from there), but they repeat
-    # what alert.retry says, so Raqib's handler shows them only at debug level.
+    # apprise's records, DEBUG included, must reach its own per-call capture: the reason
+    # of a failed send comes from there (an SMTP server's reply is only logged at DEBUG).
+    # They repeat what alert.retry says, and apprise logs full chat tokens at DEBUG, so
+    # Raqib's handler shows them from INFO at debug level, else only errors.
     debug = root.level <= logging.DEBUG
-    logging.getLogger("apprise").setLevel(logging.INFO if debug else logging.WARNING)
-    if not debug:
-        handler.addFilter(
-            lambda r: not (r.name.startswith("apprise") and r.levelno < logging.ERROR)
-        )
+    logging.getLogger("apprise").setLevel(logging.DEBUG)
+    least = logging.INFO if debug else logging.ERROR
+    handler.addFilter(lambda r: not (r.name.startswith("apprise") and r.levelno < least))
     # httpx logs every request at INFO.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
