@@ -73,6 +73,54 @@ def test_markdown_and_links_from_feeds_are_made_inert() -> None:
     assert safe_link("https://example.org/a?x=1&y=2") == "https://example.org/a?x=1&y=2"
 
 
+HOSTILE = (
+    "\u202eرصد\u202c [انقر هنا](http://evil.example/x) @everyone @here _مائل* "
+    "\x1b[31mأحمر\x1b[0m\x07 فرزانه\u200cپور"
+)
+
+
+def test_feed_text_cannot_reverse_link_mention_or_colour_in_any_format() -> None:
+    """Direction overrides, terminal escapes and controls are gone from every field and
+    format; in Markdown, written links and mentions are inert; the marks Persian needs
+    (ZWNJ) stay, and the matched words are still marked in the excerpt."""
+    text = HOSTILE + " قرب قاعدة التنف " + HOSTILE
+    hit = _hit(text, "التنف")
+    alert = build_alert(
+        HOSTILE, "\u202eOutlet\x1b[2J", "https://example.org/a", None, [hit],
+        text=text, text_hits=[hit], kind="story", story=1,
+    )  # fmt: skip
+    renderer = Renderer()
+    outputs = {fmt: renderer.body(alert, fmt) for fmt in ("text", "markdown", "html")}
+    outputs["subject"] = renderer.subject(alert)
+    for fmt, out in outputs.items():
+        for bad in ("\u202e", "\u202c", "\x1b", "\x07", "[31m", "[2J"):
+            assert bad not in out, (fmt, bad)
+        assert "فرزانه\u200cپور" in out, fmt
+    markdown = outputs["markdown"]
+    assert "http://evil" not in markdown and "http:\u200b//evil" in markdown
+    assert "@everyone" not in markdown and "@here" not in markdown
+    assert "\\[انقر هنا\\]" in markdown and "\\_مائل\\*" in markdown
+    assert "**التنف**" in markdown
+    assert "<mark><b>التنف</b></mark>" in outputs["html"]
+
+
+def test_a_title_telegram_prints_in_its_body_is_escaped_and_a_huge_one_is_cut() -> None:
+    channel = channel_of(TELEGRAM)
+    hit = _hit(TEXT, "التنف")
+    alert = build_alert(
+        HOSTILE + " التنف " + "ع" * 1_000_000, "Outlet", None, None, [hit],
+        text=TEXT, text_hits=[hit], kind="story", story=1,
+    )  # fmt: skip
+
+    messages = Renderer().messages(alert, channel.fmt, channel.body_max, channel.title_max)
+
+    assert len(messages) == 1
+    (message,) = messages
+    assert "\\_مائل\\*" in message.title and "[انقر" not in message.title.replace("\\[", "")
+    assert "http://" not in message.title and "@everyone" not in message.title
+    assert len(message.title) + len(message.body) <= 4096
+
+
 def test_excerpt_is_cut_around_the_first_match_with_ellipses() -> None:
     text = "كلمة " * 200 + "قصف قرب التنف صباح اليوم " + "نص " * 200
     start = text.index("التنف")

@@ -4,11 +4,21 @@ The templates are in ``daemon/alerts/templates``; a folder given in the config
 (``[alerts] templates``) may override any of them by name. HTML templates escape every
 value (autoescape); Markdown templates escape feed text with the ``md`` filter; links
 reach a message only when they are http(s) URLs.
+
+Feed text is inert in every format, before any template sees it (``inert_alert``):
+direction overrides and embeddings (U+202A–U+202E, U+2066–U+2069: a name shown reversed),
+control characters and terminal escape sequences are removed from every field (the
+marks Arabic and Persian need, ZWNJ, ZWJ, LRM, RLM and ALM, stay); titles are cut to
+``TITLE_MAX`` characters. In Markdown, feed text also loses the power to link and to
+notify: ``md`` breaks written URLs (``http:​//``) and mentions (``@​everyone``,
+``@​here``, ``@​channel``), and a title that a channel prints in its body (Telegram) is
+escaped like the body.
 """
 
 from __future__ import annotations
 
 import copy
+import html
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -46,6 +56,16 @@ _SHORTER: tuple[tuple[int, int, int | None], ...] = (
 _MARGIN = 0.9
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
+# A title longer than this is cut before rendering: one report makes a few messages at
+# most on any channel, whatever its feed sends.
+TITLE_MAX = 300
+# Terminal escape sequences (CSI and OSC), then what no field of an alert may carry:
+# controls other than newline and tab, direction embeddings, overrides and isolates.
+_ESCAPES = re.compile(r"\x1b(\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?)?")
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_ZWSP = "\u200b"
+_URL_SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*):(//)")
+_MENTION = re.compile(r"(?i)@(everyone|here|channel)\b")
 _ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 
@@ -121,8 +141,70 @@ def script_of(text: str) -> str:
 
 
 def md_escape(value: object) -> str:
-    """Feed text made inert in Markdown: every character with a meaning is escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", str(value)) if value is not None else ""
+    """Feed text made inert in Markdown: every character with a meaning is escaped, and
+    written URLs and mentions are broken by a zero-width space so that chat services
+    neither link nor notify them."""
+    if value is None:
+        return ""
+    text = _MENTION.sub("@" + _ZWSP + r"\1", str(value))
+    text = _URL_SCHEME.sub(r"\1:" + _ZWSP + r"\2", text)
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def inert(text: str) -> str:
+    """``text`` without terminal escapes, controls (but newline and tab) and direction
+    embeddings, overrides and isolates."""
+    return _UNSAFE.sub("", _ESCAPES.sub("", text))
+
+
+def _inert_marked(
+    text: str, marks: Sequence[tuple[int, int]]
+) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """``inert(text)``, with the marked spans moved to where they stand after it."""
+    if not _UNSAFE.search(text) and "\x1b" not in text:
+        return text, tuple(marks)
+    kept: list[str] = []
+    where: list[int] = []  # new offset of each old offset
+    drop = {i for m in _ESCAPES.finditer(text) for i in range(m.start(), m.end())}
+    for i, c in enumerate(text):
+        where.append(len(kept))
+        if i not in drop and not _UNSAFE.match(c):
+            kept.append(c)
+    where.append(len(kept))
+    moved = tuple((where[s], where[e]) for s, e in marks if where[s] < where[e])
+    return "".join(kept), moved
+
+
+def _cut(title: str) -> str:
+    return title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 1] + "…"
+
+
+def inert_alert(alert: Alert) -> Alert:
+    """The alert with every field that came from a feed made inert (``inert``), and its
+    titles cut to ``TITLE_MAX``."""
+    excerpt, marks = _inert_marked(alert.excerpt, alert.marks)
+    return replace(
+        alert,
+        title=_cut(inert(alert.title)),
+        outlet=inert(alert.outlet),
+        outlets=tuple(inert(o) for o in alert.outlets),
+        excerpt=excerpt,
+        marks=marks,
+        matches=tuple(
+            replace(m, label=inert(m.label), surfaces=tuple(inert(x) for x in m.surfaces))
+            for m in alert.matches
+        ),
+        reports=tuple(
+            replace(
+                r,
+                outlet=inert(r.outlet),
+                title=_cut(inert(r.title)),
+                story_title=_cut(inert(r.story_title)),
+                names=tuple(inert(n) for n in r.names),
+            )
+            for r in alert.reports
+        ),
+    )
 
 
 def safe_link(url: str | None) -> str | None:
@@ -228,6 +310,7 @@ class Renderer:
         }
 
     def subject(self, alert: Alert) -> str:
+        alert = inert_alert(alert)
         text = self.env.get_template("subject.txt.j2").render(self._context(alert, 0, 0))
         text = " ".join(text.split())
         return text if len(text) <= SUBJECT_MAX else text[: SUBJECT_MAX - 1] + "…"
@@ -240,6 +323,7 @@ class Renderer:
         listed: int = MAX_LISTED,
         outlets: int | None = None,
     ) -> str:
+        alert = inert_alert(alert)
         name = "digest" if alert.kind == "digest" else "alert"
         template = self.env.get_template(f"{name}.{_EXT[fmt]}.j2")
         text = template.render(self._context(alert, width, listed, outlets))
@@ -254,9 +338,14 @@ class Renderer:
         characters (0: no limit) and titles ``title_max`` (0: the title goes in the body).
         A long alert loses excerpt and listed reports first; a digest is split into parts;
         only what still does not fit is split at line ends."""
+        alert = inert_alert(alert)
         title = self.subject(alert)
         if title_max > 0 and len(title) > title_max:
             title = title[: title_max - 1] + "…"
+        elif title_max <= 0 and fmt == "markdown":
+            title = md_escape(title)  # the channel prints it in the Markdown body
+        elif title_max <= 0 and fmt == "html":
+            title = html.escape(title, quote=False)
         budget = int(body_max * _MARGIN) - (len(title) + 2 if title_max <= 0 else 0)
         if body_max <= 0:
             return [Message(title, self.body(alert, fmt), fmt)]

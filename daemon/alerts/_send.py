@@ -10,7 +10,7 @@ import re
 import socket
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any, TextIO
@@ -55,6 +55,15 @@ class Channel:
     body_max: int = 0
     title_max: int = 250
     email: bool = False
+    # Sent as plain text, though rendered (escaped) as Markdown: a service that takes
+    # only text and shows it as Markdown.
+    as_text: bool = False
+
+
+# Services that show plain text as Markdown (links, mentions): their alerts are
+# rendered as Markdown, feed text escaped, and sent as Markdown where the service takes
+# it, else as text.
+_SHOWS_MARKDOWN = frozenset({"NotifyDiscord", "NotifyMattermost"})
 
 
 def target_label(url: str) -> str:
@@ -79,15 +88,19 @@ def channel_of(url: str) -> Channel:
         tuple(declared) if isinstance(declared, tuple | list) else (declared,)
     )
     email = isinstance(plugin, NotifyEmail)
+    body_max, title_max = int(plugin.body_maxlen), int(plugin.title_maxlen)
+    takes_markdown = apprise.NotifyFormat.MARKDOWN in formats
+    if type(plugin).__name__ in _SHOWS_MARKDOWN:
+        return Channel("markdown", body_max, title_max, False, as_text=not takes_markdown)
     wanted: Any
     if email:
         wanted = apprise.NotifyFormat.HTML
-    elif apprise.NotifyFormat.MARKDOWN in formats and formats[0] != apprise.NotifyFormat.TEXT:
+    elif takes_markdown and formats[0] != apprise.NotifyFormat.TEXT:
         wanted = apprise.NotifyFormat.MARKDOWN
     else:
         wanted = formats[0]
     fmt = plugin.resolve_format(wanted)  # NotifyFormat values are FORMATS names
-    return Channel(fmt.value, int(plugin.body_maxlen), int(plugin.title_maxlen), email)
+    return Channel(fmt.value, body_max, title_max, email)
 
 
 def threaded(url: str, alert: Alert) -> str:
@@ -353,6 +366,8 @@ async def deliver_to(
         return _print(renderer.messages(alert, "text"), out or sys.stdout)
     channel = channel_of(url)
     messages = renderer.messages(alert, channel.fmt, channel.body_max, channel.title_max)
+    if channel.as_text:
+        messages = [replace(m, fmt="text") for m in messages]
     address = threaded(url, alert) if channel.email else url
     try:
         async with asyncio.timeout(timeout_s):
