@@ -101,7 +101,12 @@ class RunningDaemon:
 
     def __exit__(self, *_exc: object) -> None:
         self.proc.send_signal(signal.SIGTERM)
-        self.proc.wait(timeout=30)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()  # never leave a daemon behind
+            self.proc.wait(10)
+            raise
         for reader in self._readers:
             reader.join(10)
         self.out, self.err = "".join(self._stdout), "".join(self.lines)

@@ -204,17 +204,24 @@ def explain_entry(wl: Watchlist, entry: Entry, problems: list[Problem]) -> str:
 
 async def cmd_run(config: Config, *, once: bool) -> int:
     service = Service(config)
+    code = EXIT_PROBLEM
     try:
         if once:
             summary = await service.run_once()
             log.info("run.once", extra={"fields": asdict(summary)})
-            return EXIT_OK
-        stop = asyncio.Event()
-        install_signal_handlers(stop, service.request_reload)
-        await service.run_forever(stop)
-        return EXIT_OK
+        else:
+            stop = asyncio.Event()
+            install_signal_handlers(stop, service.request_reload)
+            await service.run_forever(stop)
+        code = EXIT_OK
+        return code
     finally:
-        await service.close()
+        if not await service.close():
+            # The store's thread is still waiting on a database that does not answer, and
+            # Python would wait for it at exit: leave now (everything written is committed;
+            # the call under way is rolled back by the database).
+            logging.shutdown()
+            os._exit(code)
 
 
 def cmd_replay(config: Config, file: Path, *, as_json: bool, deliver: bool) -> int:

@@ -62,6 +62,10 @@ from daemon.watch import Gazetteer, Matcher, PlaceFinder, Watchlist, load_watchl
 log = logging.getLogger("raqib.service")
 
 SHUTDOWN_GRACE_S = 8.0
+# After the grace, cancelled work gets this long to let go, and the store this long to
+# finish a database call (a database that stopped answering is not waited for).
+CANCEL_GRACE_S = 2.0
+STORE_CLOSE_S = 3.0
 SEND_EVERY_S = 2.0
 # How often routes with updates = "digest" are checked for a digest that is due.
 DIGEST_CHECK_S = 30.0
@@ -282,10 +286,15 @@ class Service:
             },
         )
 
-    async def close(self) -> None:
+    async def close(self) -> bool:
+        """Close the HTTP client, the parser processes and the store; False if the store
+        was still waiting on the database after ``STORE_CLOSE_S`` seconds."""
         await self.client.aclose()
         self.parser.close()
-        self.store.close()
+        closed = self.store.close(timeout=STORE_CLOSE_S)
+        if not closed:
+            log.error("store.unresponsive", extra={"fields": {"waited_s": STORE_CLOSE_S}})
+        return closed
 
     # --- once ---------------------------------------------------------------------------
 
@@ -481,7 +490,9 @@ class Service:
         for task in pending:
             task.cancel()
         if pending:
-            await asyncio.gather(*pending, return_exceptions=True)
+            # A cancelled poll gives its lease back through the store; if the database does
+            # not answer, that is not waited for (the lease runs out on its own).
+            await asyncio.wait(pending, timeout=CANCEL_GRACE_S)
             log.warning("daemon.abandoned", extra={"fields": {"tasks": len(pending)}})
 
     async def _dispatch(self) -> None:

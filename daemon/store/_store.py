@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -39,6 +40,14 @@ from daemon.store._outbox import OutboxQueries, OutboxStatements
 from daemon.store._retention import RetentionQueries
 from daemon.store._stories import StoryQueries, StoryStatements
 
+_PG_CONNECT = {
+    "connect_timeout": 10,
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+}
+
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
@@ -65,7 +74,9 @@ class Store(FeedQueries, ItemQueries, StoryQueries, OutboxQueries, HeldQueries, 
             if database_url.startswith("postgresql://"):
                 database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
             try:
-                engine = create_engine(database_url, pool_pre_ping=True)
+                # A server that does not answer a connection in 10 s is an error; one that
+                # goes away is found by TCP keepalives within about 25 s.
+                engine = create_engine(database_url, pool_pre_ping=True, connect_args=_PG_CONNECT)
             except (SQLAlchemyError, ImportError) as exc:
                 raise StoreError(f"database_url: {short_error(exc)}") from None
         else:
@@ -88,11 +99,22 @@ class Store(FeedQueries, ItemQueries, StoryQueries, OutboxQueries, HeldQueries, 
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._worker, functools.partial(fn, *args, **kwargs))
 
-    def close(self) -> None:
-        if self._worker is not None:
-            self._worker.shutdown(wait=True)  # let a transaction under way end
-            self._worker = None
+    def close(self, timeout: float | None = None) -> bool:
+        """Let the work under way end (at most ``timeout`` seconds: a database that stopped
+        answering can hold it for ever), drop what is queued, and close the connections.
+        False if the worker was still busy when the time ran out."""
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.shutdown(wait=False, cancel_futures=True)
+            threads = list(getattr(worker, "_threads", ()))
+            deadline = None if timeout is None else time.monotonic() + timeout
+            for thread in threads:
+                left = None if deadline is None else max(0.0, deadline - time.monotonic())
+                thread.join(left)
+            if any(t.is_alive() for t in threads):
+                return False
         self.engine.dispose()
+        return True
 
     def _migrate(self) -> None:
         with self.engine.begin() as conn:
