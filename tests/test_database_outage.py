@@ -59,7 +59,7 @@ def test_a_database_that_stops_answering_is_waited_for_and_never_blocks_shutdown
             # The database stops answering while a new report waits; then it answers again.
             proxy.pause()
             feed_server.resources["/ar.xml"] = Resource(rss2([CLASHES, STRIKE, WEATHER]))
-            time.sleep(3)  # the daemon's polls and claims are waiting on the database
+            time.sleep(1.5)  # the daemon's polls and claims are waiting on the database
             assert daemon.proc.poll() is None
             proxy.resume()
             assert wait_for(lambda: items() == stored + 1, timeout=60), daemon.lines[-5:]
@@ -67,7 +67,7 @@ def test_a_database_that_stops_answering_is_waited_for_and_never_blocks_shutdown
             # It stops answering again, and the daemon is told to stop.
             proxy.pause()
             feed_server.resources["/ar.xml"] = Resource(rss2([CONVOY, CLASHES, STRIKE, WEATHER]))
-            time.sleep(2)
+            time.sleep(1)
             daemon.proc.terminate()
             try:
                 daemon.proc.wait(timeout=45)

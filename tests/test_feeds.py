@@ -204,6 +204,35 @@ def test_gzip_feed_is_capped_on_its_decoded_size_not_its_compressed_size(
     assert "over the 100,000-byte cap" in str(error)
 
 
+def test_a_doubly_gzipped_bomb_is_refused_without_inflating_it_in_memory(
+    feed_server: FeedServer,
+) -> None:
+    """``Content-Encoding: gzip, gzip``: 64 MB of zeros in a few hundred bytes. Each layer
+    is undone a little at a time, and the fetch stops at the cap with memory to spare."""
+    import tracemalloc
+
+    bomb = gzip.compress(gzip.compress(b"\0" * 64_000_000, 9), 9)
+    assert len(bomb) < 5_000
+    feed_server.resources["/double"] = Resource(
+        bomb, headers={"Content-Encoding": "gzip, gzip"}, conditional=False
+    )
+    tracemalloc.start()
+    try:
+        error = fetch_error(feed_server.url("/double"))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert "over the 5,000,000-byte cap" in str(error)
+    assert peak < 20_000_000, f"{peak:,} bytes at the peak"
+
+
+def test_a_body_in_an_encoding_raqib_did_not_ask_for_is_an_error(feed_server: FeedServer) -> None:
+    feed_server.resources["/br"] = Resource(b"\x1b\x00", headers={"Content-Encoding": "br"})
+
+    assert "unsupported Content-Encoding 'br'" in str(fetch_error(feed_server.url("/br")))
+
+
 def test_a_server_that_drips_the_body_is_cut_off_at_the_total_deadline(
     feed_server: FeedServer,
 ) -> None:
@@ -352,6 +381,47 @@ def test_windows_1256_feed_behind_a_wrong_western_charset_header_still_reads_as_
 
     assert [(e.title, e.text) for e in parsed.entries] == [(ARABIC_TITLE, ARABIC_TEXT)]
     assert parsed.title == "وكالة المدينة"
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        ("Notícia: eleição no Brasil", "A votação começou às oito horas em São Paulo."),
+        ("Öffentliche Verkehrsmittel: Streik in München", "Die Gewerkschaft rief zum Streik auf."),
+        ("Élection présidentielle : résultats à Lyon", "Les électeurs étaient nombreux à voter."),
+        (
+            "Elección en Córdoba: participación récord",
+            "La jornada electoral terminó sin incidentes.",
+        ),
+    ],
+    ids=["pt", "de", "fr", "es"],
+)
+def test_a_western_feed_with_accented_letters_is_not_taken_for_mis_decoded_arabic(
+    title: str, text: str
+) -> None:
+    items = [FeedItem(title=f"{title} ({n})", text=f"{text} {n}", guid=f"w-{n}") for n in range(10)]
+
+    parsed = parse_feed(
+        rss2(items), {"content-type": "application/rss+xml; charset=utf-8"}, "http://x/"
+    )
+
+    assert [e.title for e in parsed.entries] == [f"{title} ({n})" for n in range(10)]
+    assert parsed.entries[0].text == f"{text} 0"
+
+
+def test_a_utf8_arabic_feed_with_one_broken_byte_still_reads_as_arabic() -> None:
+    items = [
+        FeedItem(title=f"{ARABIC_TITLE} {n}", text=ARABIC_TEXT, guid=f"a-{n}") for n in range(5)
+    ]
+    body = rss2(items)
+    cut = body.index("القديمة".encode()) + 1  # inside a two-byte letter
+    broken = body[:cut] + body[cut + 1 :]
+
+    parsed = parse_feed(broken, {"content-type": "application/rss+xml"}, "http://x/")
+
+    assert len(parsed.entries) == 5
+    assert [e.title for e in parsed.entries[1:]] == [f"{ARABIC_TITLE} {n}" for n in range(1, 5)]
+    assert parsed.entries[0].text == ARABIC_TEXT
 
 
 def test_html_in_descriptions_becomes_plain_text(feed_server: FeedServer) -> None:

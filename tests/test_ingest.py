@@ -436,3 +436,30 @@ def test_a_new_window_does_not_read_back_the_items_stored_before_it(
 
     assert report.new == 1
     assert read == [0], "the catch-up read back items stored before the window"
+
+
+def test_nul_characters_in_a_feed_never_stop_its_items_being_stored_on_postgresql(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """PostgreSQL takes no NUL in text: a feed with one still has
+    every item stored, the NUL gone."""
+    from daemon.feeds import parse_feed
+
+    body = rss2(
+        [
+            FeedItem(
+                title="قصف قرب\x00 التنف", text="نص\x00 الخبر", guid="nul-1", link="http://x.org/a"
+            ),
+            FeedItem(title="خبر آخر", text="نص آخر", guid="nul-2", link="http://x.org/b"),
+        ]
+    )
+    entries = parse_feed(body, {}, "http://x.org/").entries
+    assert all("\x00" not in e.title + e.text + (e.guid or "") for e in entries)
+    store = Store.open(tmp_path, postgres_url)
+    try:
+        pipeline = Pipeline(store, Matcher([WATCH]), [Route("console", ("console://",), None)])
+        report = pipeline.ingest(OUTLET, identify(OUTLET, entries), datetime.now(UTC))
+        assert report.new == 2 and report.alerts == 1
+        assert store.item_count(OUTLET) == 2
+    finally:
+        store.close()

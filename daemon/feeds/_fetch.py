@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 
@@ -81,7 +84,9 @@ def make_client(limits: FetchLimits, user_agent: str = USER_AGENT) -> httpx.Asyn
         timeout=timeout,
         follow_redirects=True,
         max_redirects=limits.max_redirects,
-        headers={"User-Agent": user_agent, "Accept": ACCEPT},
+        # Only what ``_Decoded`` undoes, bounded, itself: httpx would inflate a whole
+        # chunk of each layer at once (3.5 KB of "gzip, gzip" became 4 GB in memory).
+        headers={"User-Agent": user_agent, "Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"},
         limits=httpx.Limits(max_connections=64, max_keepalive_connections=16),
     )
 
@@ -140,11 +145,13 @@ async def _get(
             raise FetchError(
                 f"feed is {int(declared):,} bytes, over the {limits.max_bytes:,}-byte cap"
             )
+        decoded = _Decoded(response.headers.get("content-encoding", ""), limits.max_bytes)
         body = bytearray()
-        async for chunk in response.aiter_bytes():
-            body += chunk
-            if len(body) > limits.max_bytes:
-                raise FetchError(f"feed is over the {limits.max_bytes:,}-byte cap")
+        async for chunk in response.aiter_raw():
+            for piece in decoded.feed(chunk):
+                body += piece
+        for piece in decoded.end():
+            body += piece
         kept = {
             k: v
             for k, v in response.headers.items()
@@ -159,3 +166,77 @@ async def _get(
             ),
             final_url=str(response.url),
         )
+
+
+# Bytes each layer may produce per call: a bomb never inflates more than this at once.
+_PIECE = 64 * 1024
+
+
+class _Decoded:
+    """The body with its ``Content-Encoding`` layers (gzip, deflate; identity) undone as
+    it arrives, each layer producing at most ``_PIECE`` bytes a call, and the whole
+    refused as soon as any layer passes ``max_bytes``."""
+
+    def __init__(self, header: str, max_bytes: int):
+        names = [n.strip().lower() for n in header.split(",") if n.strip()]
+        self.layers: list[Any] = []
+        for name in reversed(names):  # the last encoding applied is undone first
+            if name in ("gzip", "x-gzip"):
+                self.layers.append(zlib.decompressobj(16 + zlib.MAX_WBITS))
+            elif name == "deflate":
+                self.layers.append(_Deflate())
+            elif name != "identity":
+                raise FetchError(f"unsupported Content-Encoding {name!r}")
+        if len(self.layers) > 2:
+            raise FetchError(f"Content-Encoding with {len(self.layers)} layers")
+        self.max_bytes = max_bytes
+        self.sizes = [0] * (len(self.layers) + 1)
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        yield from self._through(0, data)
+
+    def end(self) -> Iterator[bytes]:
+        for n in range(len(self.layers)):
+            rest = self.layers[n].flush()
+            yield from self._through(n + 1, rest)
+
+    def _through(self, n: int, data: bytes) -> Iterator[bytes]:
+        """``data`` entering layer ``n`` (``len(layers)``: the body itself)."""
+        if not data:
+            return
+        self.sizes[n] += len(data)
+        if self.sizes[n] > self.max_bytes:
+            raise FetchError(f"feed is over the {self.max_bytes:,}-byte cap")
+        if n == len(self.layers):
+            yield data
+            return
+        layer = self.layers[n]
+        try:
+            out = layer.decompress(data, _PIECE)
+            while True:
+                yield from self._through(n + 1, out)
+                if not layer.unconsumed_tail:
+                    break
+                out = layer.decompress(layer.unconsumed_tail, _PIECE)
+        except zlib.error as exc:
+            raise FetchError(f"the body does not decompress: {exc}") from None
+
+
+class _Deflate:
+    """``deflate`` as servers send it: zlib-wrapped, or raw (some servers)."""
+
+    def __init__(self) -> None:
+        self._inner: Any = None
+
+    def decompress(self, data: bytes, max_length: int) -> bytes:
+        if self._inner is None:
+            wrapped = len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
+            self._inner = zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
+        return bytes(self._inner.decompress(data, max_length))
+
+    @property
+    def unconsumed_tail(self) -> bytes:
+        return bytes(self._inner.unconsumed_tail) if self._inner is not None else b""
+
+    def flush(self) -> bytes:
+        return bytes(self._inner.flush()) if self._inner is not None else b""

@@ -17,6 +17,10 @@ MAX_TEXT_CHARS = 50_000
 
 _ARABIC_RE = re.compile(r"[\u0600-\u06FF]")
 _LATIN1_RE = re.compile(r"[\u00C0-\u00FF]")
+_ASCII_LETTER_RE = re.compile(r"[A-Za-z]")
+_MARKUP_RE = re.compile(r"<[^>]*>")
+# Mis-decoded Arabic: accented Latin-1 letters are at least this share of the letters.
+MOJIBAKE_SHARE = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,24 +122,61 @@ def _published(entry: Any) -> datetime | None:
 
 
 def _looks_mojibake(parsed: Any) -> bool:
-    """Arabic decoded with a Western charset: many Latin-1 letters, no Arabic at all."""
+    """Arabic decoded with a Western charset: no Arabic at all, and accented Latin-1
+    letters make up much of the letters (in French, Spanish or German text they are a
+    few in a hundred; in mis-decoded Arabic, most of them)."""
     sample = " ".join(
         (e.get("title", "") or "") + " " + (e.get("summary", "") or "")[:300]
         for e in parsed.entries[:20]
     )
-    return not _ARABIC_RE.search(sample) and len(_LATIN1_RE.findall(sample)) >= 8
+    if _ARABIC_RE.search(sample):
+        return False
+    accented = len(_LATIN1_RE.findall(sample))
+    plain = len(_ASCII_LETTER_RE.findall(sample))
+    return accented >= 8 and accented >= MOJIBAKE_SHARE * (accented + plain)
 
 
 def _redecode(body: bytes) -> bytes | None:
-    """The body re-encoded as UTF-8 if it reads as Arabic in UTF-8 or windows-1256."""
+    """The body re-encoded as UTF-8 if it reads as Arabic in UTF-8 or windows-1256: at
+    least 20 Arabic letters, more than Latin ones."""
     for encoding in ("utf-8", "windows-1256"):
         try:
             text = body.decode(encoding)
         except UnicodeDecodeError:
             continue
-        if len(_ARABIC_RE.findall(text)) >= 20:
+        arabic = len(_ARABIC_RE.findall(text))
+        if arabic >= 20 and arabic > len(_ASCII_LETTER_RE.findall(_MARKUP_RE.sub(" ", text))):
             return text.encode("utf-8")
     return None
+
+
+def _mend_utf8(body: bytes, headers: dict[str, str]) -> bytes:
+    """A UTF-8 body with a few broken bytes (a truncated character), with those replaced:
+    left as they are, the whole feed would be guessed into another charset and every
+    item garbled. A body that declares another charset, or with many errors, is left as
+    it is."""
+    try:
+        body.decode("utf-8")
+        return body
+    except UnicodeDecodeError:
+        pass
+    head = body[:200].lower()
+    if b"encoding=" in head and b"utf-8" not in head and b"utf8" not in head:
+        return body
+    declared = headers.get("content-type", "").lower().partition("charset=")[2].strip(" \"'")
+    if declared and declared not in ("utf-8", "utf8"):
+        return body
+    text = body.decode("utf-8", errors="replace")
+    broken = text.count("\ufffd")
+    if broken > max(3, len(body) // 10_000):
+        return body
+    return text.encode("utf-8")
+
+
+def _no_nul(value: str) -> str:
+    """Without NUL characters, which no text column of PostgreSQL takes (one item with a
+    NUL made every poll of its feed fail)."""
+    return value.replace("\x00", "") if "\x00" in value else value
 
 
 def _run_feedparser(body: bytes, headers: dict[str, str], base_url: str) -> Any:
@@ -154,6 +195,7 @@ def _run_feedparser(body: bytes, headers: dict[str, str], base_url: str) -> Any:
 
 def parse_feed(body: bytes, headers: dict[str, str], base_url: str) -> ParsedFeed:
     """Parse a fetched feed. Never given a URL or a path: feedparser would open them."""
+    body = _mend_utf8(body, {k.lower(): v for k, v in headers.items()})
     parsed = _run_feedparser(body, headers, base_url)
     if parsed.entries and _looks_mojibake(parsed):
         fixed = _redecode(body)
@@ -173,12 +215,12 @@ def parse_feed(body: bytes, headers: dict[str, str], base_url: str) -> ParsedFee
         return ParsedFeed((), "", None, "not a feed (no RSS, RDF or Atom elements)")
     entries = []
     for e in parsed.entries:
-        title = html_to_text(e.get("title", "") or "")
-        text = _entry_text(e)
-        link = e.get("link") or None
-        guid = e.get("id") or None
+        title = _no_nul(html_to_text(e.get("title", "") or ""))
+        text = _no_nul(_entry_text(e))
+        link = _no_nul(e.get("link") or "") or None
+        guid = _no_nul(e.get("id") or "") or None
         if not (title or text or link):
             continue
         entries.append(Entry(guid=guid, link=link, title=title, text=text, published=_published(e)))
-    feed_title = html_to_text(parsed.feed.get("title", "") or "")
+    feed_title = _no_nul(html_to_text(parsed.feed.get("title", "") or ""))
     return ParsedFeed(tuple(entries), feed_title, warning, None)
