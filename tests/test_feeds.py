@@ -597,3 +597,89 @@ def test_exact_repeats_within_one_fetch_are_kept_once() -> None:
     items = identify("o", [repeat, repeat])
 
     assert len(items) == 1
+
+
+@pytest.mark.parametrize(
+    "version", ["https://jsonfeed.org/version/1", "https://jsonfeed.org/version/1.1"]
+)
+def test_a_json_feed_is_read_like_any_other_feed(version: str) -> None:
+    import json
+
+    feed = {
+        "version": version,
+        "title": "وكالة المدينة",
+        "items": [
+            {
+                "id": "jf-1",
+                "url": "https://ar.example.org/jf-1",
+                "title": ARABIC_TITLE,
+                "content_html": f"<p>{ARABIC_TEXT}</p>",
+                "date_published": "2026-12-01T10:00:00+03:00",
+            },
+            {
+                "id": "jf-2",
+                "content_text": "Only text, no title.",
+                "date_modified": "2026-12-01T08:00:00Z",
+            },
+            {"id": "https://ar.example.org/jf-3"},  # only an id, which is a URL
+            {"id": "jf-4"},  # nothing to read or follow
+        ],
+    }
+    body = json.dumps(feed, ensure_ascii=False).encode("utf-8")
+
+    parsed = parse_feed(body, {"content-type": "application/feed+json"}, "https://ar.example.org/")
+
+    assert parsed.error is None and parsed.title == "وكالة المدينة"
+    first, second, third = parsed.entries
+    assert (first.title, first.text, first.link) == (
+        ARABIC_TITLE,
+        ARABIC_TEXT,
+        "https://ar.example.org/jf-1",
+    )
+    assert first.published == datetime(2026, 12, 1, 7, 0, tzinfo=UTC)
+    assert (second.title, second.text, second.guid) == ("", "Only text, no title.", "jf-2")
+    assert third.link == "https://ar.example.org/jf-3"
+    assert len(identify("o", list(parsed.entries))) == 3
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "error"),
+    [
+        (
+            b"<!DOCTYPE html><html><head><title>Just a moment...</title></head>"
+            b"<body>Checking your browser before accessing the site.</body></html>",
+            "text/html; charset=utf-8",
+            "an HTML page, not a feed",
+        ),
+        (b'<?xml version="1.0"?><config><item>1</item></config>', "application/xml", "not a feed"),
+        (b'{"items": []}', "application/json", "not a feed (JSON without a JSON Feed version)"),
+    ],
+    ids=["bot-check-page", "other-xml", "other-json"],
+)
+def test_what_is_not_a_feed_is_an_error_not_an_empty_feed(
+    body: bytes, content_type: str, error: str
+) -> None:
+    parsed = parse_feed(body, {"content-type": content_type}, "http://x/")
+
+    assert parsed.error is not None and error in parsed.error and not parsed.entries
+
+
+def test_entries_are_bounded_in_number_and_titles_in_length_and_enclosures_give_links() -> None:
+    from daemon.feeds._parse import MAX_ENTRIES, MAX_TITLE_CHARS
+
+    items = [FeedItem(title="ع" * 1_000_000, text="x", guid="huge")]
+    items += [FeedItem(title=f"t{n}", text="x", guid=f"g{n}") for n in range(MAX_ENTRIES + 100)]
+    body = rss2(items)
+    podcast = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>p</title><item>'
+        b'<enclosure url="https://cdn.example.org/ep1.mp3" type="audio/mpeg" length="1"/>'
+        b"</item></channel></rss>"
+    )
+
+    parsed = parse_feed(body, {}, "http://x/")
+    enclosed = parse_feed(podcast, {}, "http://x/")
+
+    assert len(parsed.entries) == MAX_ENTRIES
+    assert len(parsed.entries[0].title) == MAX_TITLE_CHARS
+    assert parsed.warning == f"{MAX_ENTRIES + 101:,} entries: the first {MAX_ENTRIES} were read"
+    assert [e.link for e in enclosed.entries] == ["https://cdn.example.org/ep1.mp3"]

@@ -16,7 +16,10 @@ from daemon import __version__
 from daemon.errors import FeedError
 
 USER_AGENT = f"Raqib/{__version__} (news monitor)"
-ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5"
+ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/rdf+xml, application/feed+json, "
+    "application/xml;q=0.9, text/xml;q=0.8, application/json;q=0.8, */*;q=0.5"
+)
 
 
 @dataclass(frozen=True, slots=True)

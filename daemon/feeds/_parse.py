@@ -1,9 +1,17 @@
-"""feedparser on fetched bytes, turned into plain entries of text."""
+"""feedparser on fetched bytes, turned into plain entries of text.
+
+RSS 2.0, RSS 1.0 (RDF) and Atom go through feedparser; JSON Feed 1.0 and 1.1 are read
+here. What is not a feed is an error, said so: an HTML page (a bot check or a login
+page answered with 200), other XML. Bounds: at most ``MAX_ENTRIES`` entries a feed (the
+first ones), titles cut at ``MAX_TITLE_CHARS`` and text at ``MAX_TEXT_CHARS``. An entry
+with no link takes its enclosure's URL, or its guid when that is an http(s) URL, so an
+entry with only one of those is kept; one with nothing to read or follow is not."""
 
 from __future__ import annotations
 
 import calendar
 import io
+import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,6 +22,9 @@ import feedparser
 
 # Text longer than this is cut: alerts and matching need the lede, not whole books.
 MAX_TEXT_CHARS = 50_000
+MAX_TITLE_CHARS = 1_000
+# Entries read from one feed: the first ones (newest first, in practice).
+MAX_ENTRIES = 500
 
 _ARABIC_RE = re.compile(r"[\u0600-\u06FF]")
 _LATIN1_RE = re.compile(r"[\u00C0-\u00FF]")
@@ -195,7 +206,10 @@ def _run_feedparser(body: bytes, headers: dict[str, str], base_url: str) -> Any:
 
 def parse_feed(body: bytes, headers: dict[str, str], base_url: str) -> ParsedFeed:
     """Parse a fetched feed. Never given a URL or a path: feedparser would open them."""
-    body = _mend_utf8(body, {k.lower(): v for k, v in headers.items()})
+    lowered = {k.lower(): v for k, v in headers.items()}
+    if _is_json(body):
+        return _json_feed(body)
+    body = _mend_utf8(body, lowered)
     parsed = _run_feedparser(body, headers, base_url)
     if parsed.entries and _looks_mojibake(parsed):
         fixed = _redecode(body)
@@ -205,22 +219,124 @@ def parse_feed(body: bytes, headers: dict[str, str], base_url: str) -> ParsedFee
             )
     exc = parsed.get("bozo_exception")
     warning = f"{type(exc).__name__}: {exc}" if parsed.get("bozo") and exc else None
-    if (
-        not parsed.entries
-        and parsed.get("bozo")
-        and not isinstance(exc, feedparser.ThingsNobodyCaresAboutButMe)
-    ):
-        return ParsedFeed((), "", None, f"not a readable feed ({warning})")
-    if not parsed.entries and not parsed.get("version") and not parsed.feed:
-        return ParsedFeed((), "", None, "not a feed (no RSS, RDF or Atom elements)")
     entries = []
-    for e in parsed.entries:
-        title = _no_nul(html_to_text(e.get("title", "") or ""))
+    for e in parsed.entries[:MAX_ENTRIES]:
+        title = _no_nul(html_to_text(e.get("title", "") or ""))[:MAX_TITLE_CHARS]
         text = _no_nul(_entry_text(e))
-        link = _no_nul(e.get("link") or "") or None
         guid = _no_nul(e.get("id") or "") or None
+        link = _no_nul(e.get("link") or _enclosure(e) or _url(guid) or "") or None
         if not (title or text or link):
             continue
         entries.append(Entry(guid=guid, link=link, title=title, text=text, published=_published(e)))
-    feed_title = _no_nul(html_to_text(parsed.feed.get("title", "") or ""))
+    if not entries:
+        version = parsed.get("version")
+        if not version and _is_html(body, lowered.get("content-type", "")):
+            return _not_a_feed("an HTML page, not a feed (a bot check or a login page?)")
+        if parsed.get("bozo") and not isinstance(exc, feedparser.ThingsNobodyCaresAboutButMe):
+            return _not_a_feed(f"not a readable feed ({warning})")
+        if not version:
+            return _not_a_feed("not a feed (no RSS, RDF, Atom or JSON Feed elements)")
+    if len(parsed.entries) > MAX_ENTRIES:
+        warning = f"{len(parsed.entries):,} entries: the first {MAX_ENTRIES} were read"
+    feed_title = _no_nul(html_to_text(parsed.feed.get("title", "") or ""))[:MAX_TITLE_CHARS]
     return ParsedFeed(tuple(entries), feed_title, warning, None)
+
+
+def _url(guid: str | None) -> str | None:
+    """A guid that is an http(s) URL: the entry's link when it has no other."""
+    if guid and guid.lower().startswith(("http://", "https://")):
+        return guid
+    return None
+
+
+def _not_a_feed(error: str) -> ParsedFeed:
+    return ParsedFeed((), "", None, error)
+
+
+def _enclosure(entry: Any) -> str | None:
+    """The URL of the entry's first enclosure, or of its content's ``src``."""
+    for enclosure in entry.get("enclosures", []) or []:
+        if enclosure.get("href"):
+            return str(enclosure["href"])
+    for content in entry.get("content", []) or []:
+        if content.get("src"):
+            return str(content["src"])
+    return None
+
+
+def _is_html(body: bytes, content_type: str) -> bool:
+    head = body[:512].lstrip().lower()
+    return "html" in content_type.lower() or head.startswith((b"<!doctype html", b"<html"))
+
+
+def _is_json(body: bytes) -> bool:
+    return body[:64].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+
+
+def _json_feed(body: bytes) -> ParsedFeed:
+    """A JSON Feed (1.0 or 1.1): https://jsonfeed.org/version/1.1."""
+    try:
+        data = json.loads(body.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        return _not_a_feed(f"not a readable JSON Feed ({type(exc).__name__}: {exc})")
+    version = data.get("version") if isinstance(data, dict) else None
+    if not isinstance(version, str) or "jsonfeed.org/version/" not in version:
+        return _not_a_feed("not a feed (JSON without a JSON Feed version)")
+    items = data.get("items")
+    items = items if isinstance(items, list) else []
+    entries = []
+    for item in items[:MAX_ENTRIES]:
+        if not isinstance(item, dict):
+            continue
+        title = _no_nul(html_to_text(_str(item.get("title"))))[:MAX_TITLE_CHARS]
+        html_text = _str(item.get("content_html"))
+        text = html_to_text(html_text) if html_text else _str(item.get("content_text"))
+        text = _no_nul(text or html_to_text(_str(item.get("summary"))))[:MAX_TEXT_CHARS]
+        guid = _str(item.get("id"))
+        link = (
+            _str(item.get("url"))
+            or _str(item.get("external_url"))
+            or _attachment(item)
+            or _url(guid)
+            or ""
+        )
+        if not (title or text or link):
+            continue
+        published = _iso_time(_str(item.get("date_published")) or _str(item.get("date_modified")))
+        entries.append(
+            Entry(
+                guid=_no_nul(guid) or None,
+                link=_no_nul(link) or None,
+                title=title,
+                text=text,
+                published=published,
+            )
+        )
+    warning = (
+        f"{len(items):,} entries: the first {MAX_ENTRIES} were read"
+        if len(items) > MAX_ENTRIES
+        else None
+    )
+    title = _no_nul(html_to_text(_str(data.get("title"))))[:MAX_TITLE_CHARS]
+    return ParsedFeed(tuple(entries), title, warning, None)
+
+
+def _str(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _attachment(item: dict[str, Any]) -> str:
+    for attachment in item.get("attachments") or []:
+        if isinstance(attachment, dict) and isinstance(attachment.get("url"), str):
+            return str(attachment["url"])
+    return ""
+
+
+def _iso_time(value: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC)
