@@ -154,6 +154,7 @@ class WebhookReceiver:
         self.delay = 0.0  # seconds to wait before answering each POST
         self.hold: Callable[[], None] | None = None
         self.abandoned: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []  # of every POST, answered or not
         self.lock = threading.Lock()
         owner = self
 
@@ -164,6 +165,8 @@ class WebhookReceiver:
             def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("Content-Length", "0"))
                 raw = self.rfile.read(length)
+                with owner.lock:
+                    owner.headers.append({k.lower(): v for k, v in self.headers.items()})
                 time.sleep(owner.delay)
                 if owner.hold is not None:
                     owner.hold()

@@ -85,6 +85,9 @@ def test_webhook_answering_500_is_retried_by_the_daemon_until_it_accepts(
     assert len(webhook.received) == 1
     assert STRIKE.title in webhook.received[0]["message"]
     assert err.count("alert.retry") == 2
+    # Every attempt names the delivery the same way: a receiver can drop repeats.
+    keys = {h.get("x-raqib-delivery") for h in webhook.headers}
+    assert len(keys) == 1 and None not in keys, keys
 
 
 def test_delivery_is_marked_failed_after_give_up_after(
@@ -283,3 +286,55 @@ def test_a_temporary_smtp_refusal_is_retried_and_logged_with_the_servers_reason(
     again = raqib("run", "--once", "--config", str(config))  # the server accepts now
     assert again.returncode == 0, again.stderr
     assert len(smtp_server.messages) == 1
+
+
+def test_a_sent_mark_the_database_refuses_never_makes_the_process_send_again(
+    tmp_path: Path, feed_server: FeedServer, webhook: WebhookReceiver, postgres_url: str
+) -> None:
+    """The webhook accepts the alert, then the database refuses to record it as sent (a
+    trigger raising the error a full disk gives). The delivery's lease runs out and it
+    comes round again: the daemon writes the mark again instead of sending again, and
+    once the database takes it, the delivery is sent, once."""
+    from sqlalchemy import create_engine, text
+
+    from daemon.store import Store
+
+    Store.open(tmp_path, postgres_url).close()  # the schema, for the trigger
+    engine = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(
+            text(
+                "CREATE FUNCTION refuse_sent() RETURNS trigger AS $$ BEGIN "
+                "IF NEW.status = 'sent' THEN RAISE EXCEPTION "
+                "'could not extend file: No space left on device'; END IF; "
+                "RETURN NEW; END $$ LANGUAGE plpgsql"
+            )
+        )
+        conn.execute(
+            text(
+                "CREATE TRIGGER refuse_sent BEFORE UPDATE ON deliveries "
+                "FOR EACH ROW EXECUTE FUNCTION refuse_sent()"
+            )
+        )
+    serve_defaults(feed_server)
+    config = write_config(
+        tmp_path,
+        feed_server,
+        f'[alerts]\nsend_timeout = "2s"\n\n[[routes]]\nname = "t"\nnotify = ["{webhook.url()}"]\n',
+        extra=f'database_url = "{postgres_url}"',
+    )
+    try:
+        with RunningDaemon(config) as daemon:
+            assert wait_for(lambda: len(webhook.received) == 1, timeout=60), daemon.lines[-5:]
+            # Its lease (4 s) runs out and it comes round again, more than once.
+            assert wait_for(lambda: daemon.logged("alert.sent_unrecorded") >= 2, timeout=60)
+            with engine.connect() as conn:
+                conn.execute(text("DROP TRIGGER refuse_sent ON deliveries"))
+            assert wait_for(lambda: daemon.logged("alert.sent_recorded") == 1, timeout=60)
+            with engine.connect() as conn:
+                status = conn.execute(text("SELECT status FROM deliveries")).scalars().all()
+            assert status == ["sent"]
+    finally:
+        engine.dispose()
+    assert len(webhook.received) == 1
+    assert webhook.attempts == 1

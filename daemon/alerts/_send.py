@@ -116,6 +116,19 @@ def threaded(url: str, alert: Alert) -> str:
     return url + ("&" if "?" in url else "?") + headers
 
 
+# Targets whose URL takes extra headers (``+Name=value``): email and the webhooks.
+_HEADER_SCHEMES = frozenset({"mailto", "mailtos", "json", "jsons", "xml", "xmls", "form", "forms"})
+DELIVERY_HEADER = "X-Raqib-Delivery"
+
+
+def with_delivery_key(url: str, key: str | None) -> str:
+    """The URL with a header naming the delivery (the same on every attempt), where the
+    service takes one: a receiver can drop a message it already has."""
+    if not key or url.partition("://")[0].lower() not in _HEADER_SCHEMES:
+        return url
+    return url + ("&" if "?" in url else "?") + f"+{DELIVERY_HEADER}={quote(key, safe='')}"
+
+
 async def send_apprise(
     url: str, message: Message, *, timeout_s: float = SEND_TIMEOUT_S
 ) -> SendOutcome:
@@ -207,6 +220,10 @@ class Sender:
         self.store = store
         self.send_timeout_s = send_timeout_s
         self.lease = timedelta(seconds=2 * send_timeout_s)
+        # Deliveries the target accepted whose "sent" the store did not take (a full disk,
+        # a lost database), with when they were sent: never sent again by this process,
+        # their mark written again each time they come round.
+        self._unrecorded: dict[int, datetime] = {}
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"
         self.targets = Targets(routes)
         self.routes = {r.name: r for r in routes}
@@ -294,11 +311,13 @@ class Sender:
             return await self._custom_send(url, message)
         return await send_apprise(url, message, timeout_s=self.send_timeout_s)
 
-    async def send_to(self, url: str, alert: Alert, route: Route | None = None) -> SendOutcome:
+    async def send_to(
+        self, url: str, alert: Alert, route: Route | None = None, key: str | None = None
+    ) -> SendOutcome:
         """Render ``alert`` for the target and send it; every part must get through."""
         renderer = self.renderer if route is None else self.renderer.with_zone(route.timing.tz)
         return await deliver_to(
-            url, alert, renderer, self._send, self.out, timeout_s=self.send_timeout_s
+            url, alert, renderer, self._send, self.out, timeout_s=self.send_timeout_s, key=key
         )
 
     async def _deliver(self, delivery: Delivery) -> bool:
@@ -314,6 +333,9 @@ class Sender:
             )
             log.warning("alert.target_gone", extra={"fields": fields})
             return False
+        if delivery.id in self._unrecorded:  # sent already: only its mark is missing
+            await self._record_sent(delivery, self._unrecorded[delivery.id], fields)
+            return False
         # Deliveries are claimed in batches; the ones at the end of a batch wait for those
         # before them, so each lease is renewed for its own send. If it ran out and
         # another process took the delivery, this one leaves it alone.
@@ -323,14 +345,13 @@ class Sender:
             return False
         alert = Alert.from_json(delivery.payload)
         try:
-            outcome = await self.send_to(url, alert, self.routes.get(delivery.route))
+            key = f"{delivery.alert_id}.{delivery.target}"
+            outcome = await self.send_to(url, alert, self.routes.get(delivery.route), key)
         except Exception as exc:  # a template or channel bug must not stop the outbox
             outcome = SendOutcome(False, f"{type(exc).__name__}: {scrub_urls(str(exc))}")
         now = self._now()
         if outcome.ok:
-            await self.store.call(self.store.mark_sent, delivery.id, now)
-            log.info("alert.sent", extra={"fields": fields})
-            return True
+            return await self._record_sent(delivery, now, fields)
         error = outcome.error or "failed"
         age = (now - delivery.created_at).total_seconds()
         if outcome.permanent or age >= self.give_up_after_s:
@@ -351,6 +372,22 @@ class Sender:
         )
         return False
 
+    async def _record_sent(self, delivery: Delivery, at: datetime, fields: dict[str, Any]) -> bool:
+        """Mark a delivery sent; if the store refuses, remember it so that this process
+        never sends it again, and try the mark again when it comes round."""
+        try:
+            await self.store.call(self.store.mark_sent, delivery.id, at)
+        except Exception as exc:  # the target has it: whatever the store says, never resend
+            self._unrecorded[delivery.id] = at
+            error = f"{type(exc).__name__}: {scrub_urls(str(exc)).splitlines()[0]}"
+            log.error("alert.sent_unrecorded", extra={"fields": {**fields, "error": error}})
+            return True
+        if self._unrecorded.pop(delivery.id, None) is not None:
+            log.info("alert.sent_recorded", extra={"fields": fields})
+        else:
+            log.info("alert.sent", extra={"fields": fields})
+        return True
+
 
 async def deliver_to(
     url: str,
@@ -360,15 +397,17 @@ async def deliver_to(
     out: TextIO | None = None,
     *,
     timeout_s: float = SEND_TIMEOUT_S,
+    key: str | None = None,
 ) -> SendOutcome:
-    """Render ``alert`` in the format and size the target takes, and send each part."""
+    """Render ``alert`` in the format and size the target takes, and send each part;
+    ``key`` names the delivery to the receiver (``with_delivery_key``)."""
     if url == CONSOLE:
         return _print(renderer.messages(alert, "text"), out or sys.stdout)
     channel = channel_of(url)
     messages = renderer.messages(alert, channel.fmt, channel.body_max, channel.title_max)
     if channel.as_text:
         messages = [replace(m, fmt="text") for m in messages]
-    address = threaded(url, alert) if channel.email else url
+    address = with_delivery_key(threaded(url, alert) if channel.email else url, key)
     try:
         async with asyncio.timeout(timeout_s):
             for message in messages:
