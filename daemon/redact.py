@@ -18,8 +18,30 @@ _URL_RE = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s'\"<>]+", re.IGNORECASE)
 
 
 def fingerprint(url: str) -> str:
-    """A stable id for a target that reveals nothing about it."""
+    """A stable id for a URL that reveals nothing about it."""
     return hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
+
+
+# Query keys whose values are credentials, whatever they look like.
+_SECRET_KEYS = re.compile(r"(?i)(token|key|secret|pass|auth|sig|credential)")
+
+
+def target_id(url: str) -> str:
+    """A stable id for a target that reveals nothing about it and does not change when
+    its credentials do: the fingerprint of the URL without its password, its token-like
+    pieces, its header values and the values of credential keys. A rotated password or
+    token keeps the target's pending alerts."""
+    if "://" not in url:
+        return fingerprint(url)
+    scheme, userinfo, hostport, path, pairs, _fragment = _split(url)
+    user = userinfo.partition(":")[0]
+    host = ":".join("*" if _looks_secret(p) else p for p in hostport.split(":"))
+    segments = "/".join("*" if _looks_secret(seg) else seg for seg in path.split("/"))
+    query = sorted(
+        f"{k}=*" if k.startswith("+") or _SECRET_KEYS.search(k) or _looks_secret(v) else f"{k}={v}"
+        for k, v in pairs
+    )
+    return fingerprint(f"{scheme.lower()}://{user}@{host.lower()}{segments}?{'&'.join(query)}")
 
 
 def _split(url: str) -> tuple[str, str, str, str, list[tuple[str, str]], str]:

@@ -338,3 +338,37 @@ def test_a_sent_mark_the_database_refuses_never_makes_the_process_send_again(
         engine.dispose()
     assert len(webhook.received) == 1
     assert webhook.attempts == 1
+
+
+def test_a_rotated_token_keeps_the_pending_alerts_of_its_target(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """An alert waits for a webhook that is down; meanwhile its token is rotated in the
+    config. The alert goes to the webhook under the new token, instead of being marked
+    failed because "the target is no longer in the config"."""
+    serve_defaults(feed_server)
+    port = free_port()
+    routes = '[[routes]]\nname = "t"\nnotify = ["json://127.0.0.1:{port}/hook?+X-Token={token}"]\n'
+    config = write_config(
+        tmp_path, feed_server, routes.format(port=port, token="OldToken0123456789")
+    )
+    down = raqib("run", "--once", "--config", str(config))
+    assert down.returncode == 0 and "alert.retry" in down.stderr, down.stderr
+
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("OldToken0123456789", "NewToken9876543210"),
+        encoding="utf-8",
+    )
+    hook = WebhookReceiver(port).start()
+    try:
+        up = raqib("run", "--once", "--config", str(config))
+        assert up.returncode == 0, up.stderr
+        assert "target_gone" not in up.stderr
+        assert len(hook.received) == 1
+        assert hook.headers[0].get("x-token") == "NewToken9876543210"
+    finally:
+        hook.stop()
+    status = raqib("status", "--config", str(config))
+    assert "outbox: 0 pending, 0 failed, 1 delivered" in status.stdout
+    for output in (down.stderr, up.stderr, status.stdout):
+        assert "OldToken0123456789" not in output and "NewToken9876543210" not in output

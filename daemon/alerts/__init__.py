@@ -24,7 +24,7 @@ Rules:
   services that take it, else the service's first format), from Jinja2 templates that
   escape all feed text, cut to the target's size limits.
 - Target URLs never reach logs, errors or the store: they are shown masked and stored as
-  fingerprints.
+  ids (``daemon.redact.target_id``) that a rotated password or token does not change.
 """
 
 from daemon.alerts._alert import (

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from daemon.alerts._alert import Alert, Report, Route, build_alert
 from daemon.alerts._send import target_label
 from daemon.feeds import Item, headline
-from daemon.redact import fingerprint
+from daemon.redact import target_id
 from daemon.store import HeldUpdate, Ingest, OutboxEntry, Store
 from daemon.stories import Story
 from daemon.watch import Hit
@@ -152,6 +152,7 @@ def _held_report(h: HeldUpdate) -> Report:
 
 
 def outbox_entry(route: Route, alert: Alert) -> OutboxEntry:
-    """An alert for ``route``, addressed to its targets by fingerprint and masked label."""
-    targets = tuple((fingerprint(url), target_label(url)) for url in route.targets)
+    """An alert for ``route``, addressed to its targets by id (``target_id``: the same
+    after a credential changes) and masked label."""
+    targets = tuple((target_id(url), target_label(url)) for url in route.targets)
     return OutboxEntry(route.name, alert.to_json(), targets)

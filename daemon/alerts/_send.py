@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from daemon.alerts._alert import Alert, Match, Route
 from daemon.alerts._render import Message, Renderer
-from daemon.redact import fingerprint, mask_url, scrub_urls
+from daemon.redact import fingerprint, mask_url, scrub_urls, target_id
 from daemon.store import Delivery, Store
 
 log = logging.getLogger("raqib.alerts")
@@ -189,10 +189,15 @@ SendFn = Callable[[str, Message], Awaitable[SendOutcome]]
 
 
 class Targets:
-    """The configured targets, found by fingerprint: the store never holds a URL."""
+    """The configured targets, found by id: the store never holds a URL. A target is found
+    by its ``target_id`` (which a changed password or token keeps), and by the
+    fingerprint of its whole URL, under which deliveries decided by earlier versions
+    were stored."""
 
     def __init__(self, routes: Sequence[Route]):
-        self._urls = {fingerprint(url): url for route in routes for url in route.targets}
+        urls = [url for route in routes for url in route.targets]
+        self._urls = {fingerprint(url): url for url in urls}
+        self._urls.update({target_id(url): url for url in urls})
 
     def url(self, target: str) -> str | None:
         return self._urls.get(target)

@@ -20,7 +20,7 @@ Rules:
   deliveries are written in one transaction; an item that is already stored is skipped
   with its alerts, so an alert is decided once. An edit keeps the earlier version in
   ``item_edits`` and never creates a new item.
-- Delivery rows hold a fingerprint and a masked label of their target, never the URL
+- Delivery rows hold an id and a masked label of their target, never the URL
   with its secrets.
 - ``meta.schema_version`` records the schema; a database newer than the code is refused.
 """

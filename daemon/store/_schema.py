@@ -219,7 +219,9 @@ deliveries = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("alert_id", Integer, ForeignKey("alerts.id", ondelete="CASCADE"), nullable=False),
-    Column("target", String(64), nullable=False),  # a fingerprint of the URL, never the URL
+    Column(
+        "target", String(64), nullable=False
+    ),  # an id of the target (daemon.redact.target_id), never the URL
     Column("target_label", Text, nullable=False),  # the URL with its secrets masked
     Column("status", String(16), nullable=False),  # pending, sending, sent, failed
     Column("attempts", Integer, nullable=False, default=0),
