@@ -345,3 +345,28 @@ def test_sqlite_commits_reach_the_disk_before_they_return(tmp_path: Path) -> Non
             assert conn.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
     finally:
         store.close()
+
+
+def test_containers_sharing_a_host_name_never_release_each_others_live_leases(
+    store: Store,
+) -> None:
+    """Two containers with host networking share the host name and both run as pid 1.
+    Their owners differ by PID namespace, so the one that restarts releases only what
+    its own namespace held, never the other's live lease."""
+    import os
+
+    from daemon.store import process_owner, process_space
+
+    host, pidns, pid = process_owner().split(":")
+    assert (f"{host}:{pidns}", int(pid)) == (process_space(), os.getpid())
+    assert pidns == str(os.stat("/proc/self/ns/pid").st_ino)
+    lease = timedelta(minutes=5)
+    store.sync_feeds([FeedSpec("a", "http://a/", 60), FeedSpec("b", "http://b/", 60)], NOW)
+    (other,) = store.claim_due_feeds(NOW, "vm:4026531111:1", 1, lease)
+    (mine,) = store.claim_due_feeds(NOW, "vm:4026532222:1", 1, lease)
+
+    released = store.release_leases_of_dead("vm:4026532222", 1, lambda pid: True, NOW)
+
+    assert released == 1
+    assert [f.name for f in store.claim_due_feeds(NOW, "vm:4026533333:1", 5, lease)] == [mine.name]
+    assert other.name != mine.name

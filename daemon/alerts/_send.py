@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import random
 import re
-import socket
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
@@ -19,7 +17,7 @@ from urllib.parse import quote
 from daemon.alerts._alert import Alert, Match, Route
 from daemon.alerts._render import Message, Renderer
 from daemon.redact import fingerprint, mask_url, scrub_urls, target_id
-from daemon.store import Delivery, Store
+from daemon.store import Delivery, Store, process_owner
 
 log = logging.getLogger("raqib.alerts")
 
@@ -229,7 +227,7 @@ class Sender:
         # a lost database), with when they were sent: never sent again by this process,
         # their mark written again each time they come round.
         self._unrecorded: dict[int, datetime] = {}
-        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"
+        self.owner = owner or process_owner()
         self.targets = Targets(routes)
         self.routes = {r.name: r for r in routes}
         self.renderer = renderer or Renderer()

@@ -28,7 +28,6 @@ import dataclasses
 import logging
 import os
 import signal
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -55,7 +54,7 @@ from daemon.feeds import ParserPool, make_client
 from daemon.feeds._fetch import USER_AGENT
 from daemon.pipeline import Pipeline, PollReport
 from daemon.service.config import Config, load_config
-from daemon.store import FeedSpec, FeedState, Pruned, Store
+from daemon.store import FeedSpec, FeedState, Pruned, Store, process_owner, process_space
 from daemon.stories import Rules
 from daemon.watch import Gazetteer, Matcher, PlaceFinder, Watchlist, load_watchlists
 
@@ -229,7 +228,7 @@ class Service:
             log.warning("config.warning", extra={"fields": {"problem": str(p)}})
         watchlists, routes, renderer = setup.watchlists, setup.routes, setup.renderer
         self.config = config
-        self.owner = f"{socket.gethostname()}:{os.getpid()}"
+        self.owner = process_owner()
         self.store = Store.open(config.data_dir, config.database_url)
         self.matcher = Matcher(watchlists)
         self.routes = routes
@@ -257,7 +256,7 @@ class Service:
             owner=self.owner,
         )
         released = self.store.release_leases_of_dead(
-            socket.gethostname(), os.getpid(), _alive, datetime.now(UTC)
+            process_space(), os.getpid(), _alive, datetime.now(UTC)
         )
         if released:
             log.warning("service.leases_released", extra={"fields": {"leases": released}})

@@ -29,6 +29,7 @@ from daemon.errors import StoreError
 from daemon.store._feeds import FeedSpec, FeedState
 from daemon.store._held import HeldUpdate
 from daemon.store._items import Edit, Known, NewItem, Saved, StoredItem
+from daemon.store._lease import process_owner, process_space
 from daemon.store._outbox import Delivery, FailedDelivery, OutboxCounts, OutboxEntry
 from daemon.store._retention import Pruned
 from daemon.store._store import Ingest, Store
@@ -52,4 +53,6 @@ __all__ = [
     "StoreError",
     "StoredItem",
     "StoryRow",
+    "process_owner",
+    "process_space",
 ]

@@ -1,9 +1,15 @@
-"""Row leases, the same for feeds and deliveries: a row leased to an owner (``host:pid``)
-until a time is handed to nobody else until then; the owner renews or releases it, and a
-restarted process takes back the leases its dead predecessors on the same host held."""
+"""Row leases, the same for feeds and deliveries: a row leased to an owner until a time is
+handed to nobody else until then; the owner renews or releases it, and a restarted
+process takes back the leases its dead predecessors on the same host held.
+
+An owner is ``host:pidns:pid`` (``process_owner``): the process id within its PID
+namespace. Containers that share a host name (host networking) all run as pid 1; with the
+namespace in the owner, one never takes another's live lease for its own dead one."""
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -11,6 +17,21 @@ from typing import Any
 from sqlalchemy import Column, ColumnElement, Connection, Row, Table, and_, or_, select, update
 
 from daemon.store._dialect import skip_locked
+
+
+def process_space() -> str:
+    """``host:pidns``: where this process's pid means something (its host name and the
+    inode of its PID namespace, 0 where that cannot be read)."""
+    try:
+        pidns = os.stat("/proc/self/ns/pid").st_ino
+    except OSError:
+        pidns = 0
+    return f"{socket.gethostname()}:{pidns}"
+
+
+def process_owner() -> str:
+    """This process as a lease owner: ``host:pidns:pid``."""
+    return f"{process_space()}:{os.getpid()}"
 
 
 def free(table: Table, now: datetime) -> ColumnElement[bool]:
@@ -66,14 +87,16 @@ def release_dead(
     alive: Callable[[int], bool],
     now: datetime,
 ) -> int:
-    """Give back the leases that processes of this host, now dead, hold on the rows of
-    ``tables`` (each with its key). A lease under this process's own pid is from an
-    earlier process. Returns how many were released."""
+    """Give back the leases that processes of ``host`` (``process_space``: the host and
+    its PID namespace), now dead, hold on the rows of ``tables`` (each with its key). A
+    lease under this process's own pid is from an earlier process. Returns how many were
+    released."""
     released = 0
     for table, key in tables:
         rows = conn.execute(
             select(key, table.c.leased_by).where(
-                table.c.lease_until > now, table.c.leased_by.like(f"{host}:%")
+                table.c.lease_until > now,
+                table.c.leased_by.startswith(f"{host}:", autoescape=True),
             )
         ).all()
         for row_key, owner in rows:

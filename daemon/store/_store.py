@@ -186,10 +186,11 @@ class Store(FeedQueries, ItemQueries, StoryQueries, OutboxQueries, HeldQueries, 
     def release_leases_of_dead(
         self, host: str, me: int, alive: Callable[[int], bool], now: datetime
     ) -> int:
-        """Give back the leases that processes of this host, now dead, held on feeds and
-        deliveries, so that a restart after a crash resumes at once instead of waiting
-        for them to run out. A lease under this process's own pid is from an earlier
-        process (call this before leasing anything). Returns how many were released."""
+        """Give back the leases that processes of ``host`` (``process_space``: this host
+        and PID namespace), now dead, held on feeds and deliveries, so that a restart
+        after a crash resumes at once instead of waiting for them to run out. A lease
+        under this process's own pid is from an earlier process (call this before
+        leasing anything). Returns how many were released."""
         tables = ((s.deliveries, s.deliveries.c.id), (s.feeds, s.feeds.c.name))
         with self.engine.begin() as conn:
             return _lease.release_dead(conn, tables, host, me, alive, now)
