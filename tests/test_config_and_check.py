@@ -338,3 +338,18 @@ def test_a_retention_too_short_to_be_safe_is_refused_with_the_reason(tmp_path: P
     ) in done.stdout.splitlines()
     kept = write(tmp_path, '[daemon]\nretention = 0\n[alerts]\nmax_age = "3d"\n')
     assert raqib("check", "--config", str(kept)).returncode == 0
+
+
+def test_a_config_whose_watchlist_paths_find_no_file_is_refused(tmp_path: Path) -> None:
+    """With no watchlist the daemon would run and never alert: ``check`` and ``run`` say so
+    in one line naming the file and key."""
+    config = tmp_path / "config.toml"
+    config.write_text('[watchlists]\npaths = ["lists/*.toml"]\n', encoding="utf-8")
+
+    checked = raqib("check", "--config", str(config))
+    ran = raqib("run", "--once", "--config", str(config))
+
+    assert checked.returncode == 1 and ran.returncode == 1
+    for output in (checked.stdout + checked.stderr, ran.stderr):
+        line = next(x for x in output.splitlines() if "no watchlist file found" in x)
+        assert f"{config}: watchlists.paths" in line and "would never alert" in line

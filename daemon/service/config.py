@@ -497,6 +497,12 @@ def _watchlist_paths(
         if not found:
             reader.warn(f"watchlists.paths[{i}]", f"{pattern!r} matches no file")
         paths.extend(p for p in found if p not in paths)
+    if globs and not paths:
+        reader.error(
+            "watchlists.paths",
+            f"no watchlist file found ({', '.join(map(repr, globs))}, relative to {base}): "
+            "Raqib would never alert",
+        )
     return globs, paths
 
 
