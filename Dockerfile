@@ -24,6 +24,10 @@ ENV RAQIB_CONFIG=/app/config.toml \
 VOLUME ["/data"]
 USER raqib
 
+# The daemon writes a heartbeat every 10 s; `raqib health` fails when it has not for 60 s
+# (or the database does not answer).
+HEALTHCHECK --interval=30s --timeout=20s --start-period=60s --retries=3 CMD ["raqib", "health"]
+
 # SIGTERM stops the daemon cleanly within about 10 s (docker stop's default grace).
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["raqib"]

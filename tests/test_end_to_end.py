@@ -336,3 +336,29 @@ def test_run_once_prunes_what_is_older_than_the_retention(
         store.close()
     assert after == before - 2 and "Arabic outlet" not in outlets
     assert len(smtp_server.messages) == 1
+
+
+def test_health_says_whether_a_daemon_on_this_host_is_alive(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """``raqib health`` (a container's health check) exits 0 while the daemon writes its
+    heartbeat, and 1 before it starts and after it stops, saying why in one line."""
+    serve_defaults(feed_server)
+    config = write_config(tmp_path, feed_server, "")
+
+    before = raqib("health", "--config", str(config))
+    with RunningDaemon(config) as daemon:
+        assert wait_for(lambda: daemon.logged("daemon.started") == 1, timeout=30)
+        alive = [raqib("health", "--config", str(config))]
+        assert wait_for(
+            lambda: (
+                alive.append(raqib("health", "--config", str(config))) or alive[-1].returncode == 0
+            ),
+            timeout=30,
+        ), alive[-1].stdout
+    after = raqib("health", "--config", str(config))
+
+    assert before.returncode == 1 and before.stdout.startswith("unhealthy: no daemon on this host")
+    assert alive[-1].stdout.startswith("ok: daemon ") and "feeds 3" in alive[-1].stdout
+    assert daemon.returncode == 0
+    assert after.returncode == 1 and after.stdout.startswith("unhealthy:")

@@ -87,6 +87,15 @@ def _parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="show feeds and the outbox")
     with_config(status)
     status.add_argument("--json", action="store_true", help="print JSON")
+
+    health = sub.add_parser(
+        "health", help="exit 0 if a daemon on this host reported itself alive lately, else 1"
+    )
+    with_config(health)
+    health.add_argument(
+        "--within", type=float, default=60.0, metavar="SECONDS", help="how recent (default 60)"
+    )
+    health.add_argument("--any", action="store_true", help="a daemon on any host will do")
     return parser
 
 
@@ -105,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_match(config, args.file, as_json=args.json)
         if args.command == "status":
             return cmd_status(config, as_json=args.json)
+        if args.command == "health":
+            return cmd_health(config, within_s=args.within, any_host=args.any)
         if args.command == "notify-test":
             return asyncio.run(cmd_notify_test(config, args.route))
         if args.command == "replay":
@@ -322,6 +333,29 @@ def format_hits(hits: list[Hit]) -> str:
         for row in rows
     ]
     return "\n".join(lines)
+
+
+def cmd_health(config: Config, *, within_s: float, any_host: bool) -> int:
+    """0 if a daemon of this host and PID namespace (a container's own; any with
+    ``any_host``) wrote its heartbeat in the last ``within_s`` seconds, the database
+    answering; else 1, saying why in one line."""
+    from daemon.store import Store, process_space
+
+    store = Store.open(config.data_dir, config.database_url)
+    try:
+        beats = store.heartbeats()
+    finally:
+        store.close()
+    mine = [b for b in beats if any_host or b.owner.startswith(process_space() + ":")]
+    now = datetime.now(UTC)
+    if mine and (age := (now - mine[0].at).total_seconds()) <= within_s:
+        facts = ", ".join(f"{k} {v}" for k, v in mine[0].facts.items())
+        print(f"ok: daemon {mine[0].owner} reported {age:.0f} s ago ({facts})")
+        return EXIT_OK
+    where = "any host" if any_host else "this host"
+    last = f"; last report {(now - mine[0].at).total_seconds():.0f} s ago" if mine else ""
+    print(f"unhealthy: no daemon on {where} reported in the last {within_s:g} s{last}")
+    return EXIT_PROBLEM
 
 
 def cmd_status(config: Config, *, as_json: bool) -> int:

@@ -24,6 +24,7 @@ transaction), then the store is closed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import os
@@ -66,6 +67,8 @@ SHUTDOWN_GRACE_S = 8.0
 CANCEL_GRACE_S = 2.0
 STORE_CLOSE_S = 3.0
 SEND_EVERY_S = 2.0
+# A running daemon writes its heartbeat this often (``raqib health``).
+HEALTH_EVERY_S = 10.0
 # How often routes with updates = "digest" are checked for a digest that is due.
 DIGEST_CHECK_S = 30.0
 # Feeds a poller of ``run --once`` claims at a time.
@@ -374,6 +377,14 @@ class Service:
         scheduler.add_job(
             self._kick_sender, "interval", seconds=SEND_EVERY_S, id="outbox", **common
         )
+        scheduler.add_job(
+            self._heartbeat,
+            "interval",
+            seconds=HEALTH_EVERY_S,
+            id="health",
+            next_run_time=datetime.now(UTC),
+            **common,
+        )
         self._scheduler = scheduler
         self._schedule_digests()
         if self.config.retention_s is not None:
@@ -396,6 +407,9 @@ class Service:
                 await asyncio.gather(self._refilling, return_exceptions=True)
             await self._drain()
             scheduler.shutdown(wait=False)
+            # A database that does not answer: the heartbeat just ages.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.store.call(self.store.forget_health, self.owner), 2)
             log.info("daemon.stopped", extra={"fields": {"owner": self.owner}})
 
     def _schedule_digests(self) -> None:
@@ -590,6 +604,14 @@ class Service:
                 },
             )
         return total
+
+    async def _heartbeat(self) -> None:
+        """Tell ``raqib health`` that this daemon is alive, and what it is doing."""
+        facts = {"polls": len(self._polls), "feeds": len(self.config.feeds)}
+        try:
+            await self.store.call(self.store.record_health, self.owner, datetime.now(UTC), facts)
+        except Exception as exc:  # the database is away: the heartbeat ages, health says so
+            log.warning("daemon.heartbeat_failed", extra={"fields": {"error": str(exc)[:200]}})
 
     async def _kick_sender(self) -> None:
         if self._sending is None or self._sending.done():

@@ -27,6 +27,7 @@ Rules:
 
 from daemon.errors import StoreError
 from daemon.store._feeds import FeedSpec, FeedState
+from daemon.store._health import Heartbeat
 from daemon.store._held import HeldUpdate
 from daemon.store._items import Edit, Known, NewItem, Saved, StoredItem
 from daemon.store._lease import process_owner, process_space
@@ -42,6 +43,7 @@ __all__ = [
     "FeedSpec",
     "FeedState",
     "HeldUpdate",
+    "Heartbeat",
     "Ingest",
     "Known",
     "NewItem",

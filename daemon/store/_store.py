@@ -34,6 +34,7 @@ from daemon.store import _lease
 from daemon.store import _schema as s
 from daemon.store._dialect import GROUPING_LOCK, MIGRATE_LOCK, advisory_lock, on_sqlite_connect
 from daemon.store._feeds import FeedQueries
+from daemon.store._health import HealthQueries
 from daemon.store._held import HeldQueries, HeldStatements
 from daemon.store._items import Edit, ItemQueries, ItemStatements, NewItem, Saved
 from daemon.store._outbox import OutboxQueries, OutboxStatements
@@ -52,7 +53,15 @@ _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
 
-class Store(FeedQueries, ItemQueries, StoryQueries, OutboxQueries, HeldQueries, RetentionQueries):
+class Store(
+    FeedQueries,
+    ItemQueries,
+    StoryQueries,
+    OutboxQueries,
+    HeldQueries,
+    RetentionQueries,
+    HealthQueries,
+):
     """Raqib's state. Open with ``Store.open``; every method is one transaction.
 
     The methods block. Async code runs them, and whatever else works on the database and
