@@ -28,7 +28,7 @@ check: $(VENV)/.run          ## validate config.toml and the watchlists
 	$(BIN)/raqib check --config $(CONFIG)
 
 test: $(VENV)/.dev           ## install and run the test suite
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 lint: $(VENV)/.dev           ## ruff and mypy
 	$(BIN)/ruff check daemon tests examples bench
