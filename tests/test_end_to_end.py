@@ -362,3 +362,42 @@ def test_health_says_whether_a_daemon_on_this_host_is_alive(
     assert alive[-1].stdout.startswith("ok: daemon ") and "feeds 3" in alive[-1].stdout
     assert daemon.returncode == 0
     assert after.returncode == 1 and after.stdout.startswith("unhealthy:")
+
+
+def test_status_names_a_feed_that_stopped_publishing_as_silent(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """A feed whose polls brought new items every hour, then nothing for two days, is
+    shown silent by ``raqib status``; one that still publishes on its rhythm is not."""
+    import json
+    from dataclasses import replace
+    from datetime import UTC, datetime, timedelta
+
+    from daemon.feeds import Item
+    from daemon.store import FeedSpec, NewItem, Store
+
+    config = write_config(tmp_path, feed_server, "")
+    now = datetime.now(UTC)
+    store = Store.open(tmp_path / "data")
+    try:
+        names = ("Arabic outlet", "English outlet", "RDF outlet")
+        store.sync_feeds([FeedSpec(n, f"http://x/{n}", 60) for n in names], now)
+        base = Item("Arabic outlet", "", None, None, "t", "x", None, "")
+        for outlet, last in (("Arabic outlet", now - timedelta(days=2)), ("English outlet", now)):
+            for hour in range(12):
+                at = last - timedelta(hours=hour)
+                item = replace(base, outlet=outlet, key=f"k{hour}", content_hash=f"h{hour}")
+                store.save_items(outlet, [NewItem(item, (), ())], [], at)
+    finally:
+        store.close()
+
+    status = raqib("status", "--config", str(config))
+    as_json = raqib("status", "--json", "--config", str(config))
+
+    assert status.returncode == 0, status.stderr
+    lines = {line.split("  ")[0].strip(): line for line in status.stdout.splitlines()}
+    assert "silent: nothing new for 2 d (usually every 1 h)" in lines["Arabic outlet"]
+    assert "silent" not in lines["English outlet"]
+    feeds = {f["name"]: f for f in json.loads(as_json.stdout)["feeds"]}
+    assert feeds["Arabic outlet"]["silent"] and feeds["Arabic outlet"]["usual_gap_s"] == 3600
+    assert not feeds["English outlet"]["silent"] and feeds["RDF outlet"]["last_new"] is None

@@ -44,7 +44,7 @@ from daemon.feeds._identity import (
     rekey_reused_guid,
     sort_fetched,
 )
-from daemon.feeds._pacing import due_now_after_change, retry_delay
+from daemon.feeds._pacing import Rhythm, due_now_after_change, retry_delay, rhythm
 from daemon.feeds._parse import Entry, ParsedFeed, html_to_text, parse_feed
 from daemon.feeds._pool import ParserPool, ParseTimeout
 
@@ -58,6 +58,7 @@ __all__ = [
     "ParseTimeout",
     "ParsedFeed",
     "ParserPool",
+    "Rhythm",
     "Validators",
     "canonical_link",
     "content_hash",
@@ -73,4 +74,5 @@ __all__ = [
     "rekey_reused_guid",
     "sort_fetched",
     "retry_delay",
+    "rhythm",
 ]

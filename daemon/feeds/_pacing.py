@@ -1,7 +1,11 @@
-"""When a feed is polled next: after a failure, and after its configuration changed."""
+"""When a feed is polled next (after a failure, after its configuration changed), and when
+a feed that stopped publishing counts as silent."""
 
 from __future__ import annotations
 
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 # The longest wait after failures in a row (a server's Retry-After may ask for more, up to
@@ -27,3 +31,32 @@ def due_now_after_change(
     afresh, and a shortened interval brings a healthy feed's next poll forward (a failing
     feed keeps its backoff)."""
     return url_changed or (next_poll_at > now + timedelta(seconds=interval_s) and not failures)
+
+
+# A feed is silent when nothing new came for this many times its usual gap, and at least
+# SILENT_MIN_S: a site redesign, a block, a feed that moved.
+SILENT_FACTOR = 4.0
+SILENT_MIN_S = 6 * 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class Rhythm:
+    """How often a feed brings new items: the last time it did, the usual gap between two
+    polls that brought something (the median), and whether it has gone silent."""
+
+    last_new_at: datetime
+    usual_gap_s: float
+    silent: bool
+
+
+def rhythm(new_at: Sequence[datetime], now: datetime) -> Rhythm | None:
+    """The rhythm of a feed from the times its new items were first seen; None until
+    three polls have brought something (no usual gap to judge by)."""
+    times = sorted(set(new_at))
+    if len(times) < 3:
+        return None
+    usual = statistics.median(
+        (b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)
+    )
+    quiet = (now - times[-1]).total_seconds()
+    return Rhythm(times[-1], usual, quiet > max(SILENT_FACTOR * usual, SILENT_MIN_S))

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from daemon import __version__
 from daemon.errors import ConfigError, Problem, RaqibError
+from daemon.feeds import Rhythm, rhythm
 from daemon.service.config import Config, load_config
 from daemon.service.logs import setup_logging
 from daemon.service.runner import (
@@ -358,6 +359,20 @@ def cmd_health(config: Config, *, within_s: float, any_host: bool) -> int:
     return EXIT_PROBLEM
 
 
+def _span(seconds: float) -> str:
+    """A duration in the largest unit that fits: "3 d", "5 h", "20 min"."""
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.0f} {unit}"
+    return f"{seconds:.0f} s"
+
+
+def _rhythm_json(r: Rhythm | None) -> dict[str, object]:
+    if r is None:
+        return {"last_new": None, "usual_gap_s": None, "silent": False}
+    return {"last_new": r.last_new_at.isoformat(), "usual_gap_s": r.usual_gap_s, "silent": r.silent}
+
+
 def cmd_status(config: Config, *, as_json: bool) -> int:
     from daemon.store import Store
 
@@ -365,6 +380,7 @@ def cmd_status(config: Config, *, as_json: bool) -> int:
     try:
         now = datetime.now(UTC)
         feeds = store.feeds()
+        rhythms = {f.name: rhythm(store.new_item_times(f.name), now) for f in feeds}
         outbox = store.outbox_counts(now - timedelta(hours=24))
         failed = store.failed_deliveries()
     finally:
@@ -383,6 +399,7 @@ def cmd_status(config: Config, *, as_json: bool) -> int:
                             "gone": f.gone,
                             "configured": f.configured,
                             "next_poll": f.next_poll_at.isoformat(),
+                            **_rhythm_json(rhythms[f.name]),
                         }
                         for f in feeds
                     ],
@@ -402,6 +419,9 @@ def cmd_status(config: Config, *, as_json: bool) -> int:
         state = "gone (410)" if f.gone else (f"error: {f.last_error}" if f.last_error else "ok")
         if not f.configured:
             state += " (no longer configured)"
+        elif (r := rhythms[f.name]) is not None and r.silent and not f.gone:
+            quiet = _span((now - r.last_new_at).total_seconds())
+            state += f"; silent: nothing new for {quiet} (usually every {_span(r.usual_gap_s)})"
         print(f"{f.name[:30]:30} {when:20} {f.items_seen:>6}  {state}")
     print(
         f"outbox: {outbox.pending} pending, {outbox.failed} failed, "

@@ -120,6 +120,20 @@ class ItemQueries:
             rows = conn.execute(select(it.c.id, it.c.outlet, it.c.key).order_by(it.c.id))
             return [(r.id, r.outlet, r.key) for r in rows]
 
+    def new_item_times(self, outlet: str, limit: int = 50) -> list[datetime]:
+        """When the latest polls that brought new items of ``outlet`` ran (the items'
+        first-seen times, each once), latest first."""
+        it = s.items
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(it.c.first_seen_at)
+                .where(it.c.outlet == outlet)
+                .distinct()
+                .order_by(it.c.first_seen_at.desc())
+                .limit(limit)
+            )
+            return [r.first_seen_at for r in rows]
+
     def item_count(self, outlet: str | None = None) -> int:
         query = select(func.count()).select_from(s.items)
         if outlet is not None:
