@@ -132,6 +132,8 @@ def test_second_run_over_unchanged_feeds_sends_nothing_and_uses_conditional_get(
     second = feed_server.requests_for("/ar.xml")[1]
     assert second.get("if-none-match"), "the second poll must be a conditional GET"
     assert "status=not-modified" in again.stderr
+    status = raqib("status", "--config", str(config))
+    assert status.returncode == 0 and "attention" not in status.stdout  # every feed is ok
 
 
 def test_daemon_polls_on_its_own_and_stops_cleanly_on_sigterm(
@@ -197,6 +199,9 @@ def test_one_broken_feed_does_not_stop_the_others(tmp_path: Path, feed_server: F
     status = raqib("status", "--config", str(config))
     assert "HTTP 500" in status.stdout
     assert "Arabic outlet" in status.stdout
+    assert "an HTML page, not a feed" in status.stdout  # the RDF outlet's page
+    assert status.returncode == 3  # feeds need attention
+    assert status.stdout.splitlines()[-1] == "attention: 2 of 3 feed(s) failing, gone or silent"
 
 
 def test_invalid_config_exits_non_zero_with_one_line_naming_the_key(tmp_path: Path) -> None:
@@ -394,7 +399,7 @@ def test_status_names_a_feed_that_stopped_publishing_as_silent(
     status = raqib("status", "--config", str(config))
     as_json = raqib("status", "--json", "--config", str(config))
 
-    assert status.returncode == 0, status.stderr
+    assert status.returncode == 3, status.stderr  # a silent feed needs attention
     lines = {line.split("  ")[0].strip(): line for line in status.stdout.splitlines()}
     assert "silent: nothing new for 2 d (usually every 1 h)" in lines["Arabic outlet"]
     assert "silent" not in lines["English outlet"]

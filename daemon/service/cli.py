@@ -29,6 +29,9 @@ from daemon.watch import Entry, Hit, Matcher, Watchlist, risks
 log = logging.getLogger("raqib.cli")
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+# ``raqib status``: it could read the store, and some configured feed is failing, gone or
+# silent.
+EXIT_ATTENTION = 3
 
 
 def _default_config() -> str:
@@ -85,7 +88,10 @@ def _parser() -> argparse.ArgumentParser:
     with_config(notify)
     notify.add_argument("--route", metavar="NAME", help="only the targets of this route")
 
-    status = sub.add_parser("status", help="show feeds and the outbox")
+    status = sub.add_parser(
+        "status",
+        help="show feeds and the outbox; exit 3 if a feed is failing, gone or silent",
+    )
     with_config(status)
     status.add_argument("--json", action="store_true", help="print JSON")
 
@@ -385,6 +391,13 @@ def cmd_status(config: Config, *, as_json: bool) -> int:
         failed = store.failed_deliveries()
     finally:
         store.close()
+    troubled = [
+        f
+        for f in feeds
+        if f.configured
+        and (f.gone or f.last_error or ((r := rhythms[f.name]) is not None and r.silent))
+    ]
+    code = EXIT_ATTENTION if troubled else EXIT_OK
     if as_json:
         print(
             json.dumps(
@@ -412,7 +425,7 @@ def cmd_status(config: Config, *, as_json: bool) -> int:
                 indent=2,
             )
         )
-        return EXIT_OK
+        return code
     print(f"{'feed':30} {'last poll':20} {'items':>6}  state")
     for f in feeds:
         when = f.last_poll_at.strftime("%Y-%m-%d %H:%M:%S") if f.last_poll_at else "never"
@@ -432,7 +445,10 @@ def cmd_status(config: Config, *, as_json: bool) -> int:
             f"  failed: alert {gone.alert_id} ({gone.route}) to {gone.target_label} after "
             f"{gone.attempts} attempt(s): {gone.error}"
         )
-    return EXIT_OK
+    if troubled:
+        configured = sum(f.configured for f in feeds)
+        print(f"attention: {len(troubled)} of {configured} feed(s) failing, gone or silent")
+    return code
 
 
 if __name__ == "__main__":
