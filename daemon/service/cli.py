@@ -30,7 +30,7 @@ log = logging.getLogger("raqib.cli")
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 # ``raqib status``: it could read the store, and some configured feed is failing, gone or
-# silent.
+# silent; ``raqib run --once``: the round is done, but some feed could not be polled.
 EXIT_ATTENTION = 3
 
 
@@ -227,6 +227,9 @@ async def cmd_run(config: Config, *, once: bool) -> int:
         if once:
             summary = await service.run_once()
             log.info("run.once", extra={"fields": asdict(summary)})
+            if summary.failed:  # done, but some feeds could not be polled
+                code = EXIT_ATTENTION
+                return code
         else:
             stop = asyncio.Event()
             install_signal_handlers(stop, service.request_reload)
