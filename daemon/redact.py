@@ -2,7 +2,9 @@
 
 Apprise URLs carry passwords and tokens (``mailtos://user:PASSWORD@host``,
 ``tgram://BOT_TOKEN/CHAT``, ``json://host/?+X-Token=…``). Everything Raqib prints or stores
-about a target goes through ``mask_url``; ``SecretFilter`` scrubs the secrets it was told
+about a target goes through ``mask_url``: it masks what the URL's service declares
+private to apprise (``declared_secrets``: tokens and keys of any length), the password,
+token-like pieces and every query value. ``SecretFilter`` scrubs the secrets it was told
 about from every log record, including those of apprise and httpx.
 """
 
@@ -11,7 +13,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from urllib.parse import unquote, unquote_plus
+from functools import lru_cache
+from typing import Any
+from urllib.parse import quote, unquote, unquote_plus
 
 _MASK = "****"
 _URL_RE = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s'\"<>]+", re.IGNORECASE)
@@ -33,7 +37,7 @@ def target_id(url: str) -> str:
     token keeps the target's pending alerts."""
     if "://" not in url:
         return fingerprint(url)
-    scheme, userinfo, hostport, path, pairs, _fragment = _split(url)
+    scheme, userinfo, hostport, path, pairs, _fragment = _split(_without_declared(url, "*"))
     user = userinfo.partition(":")[0]
     host = ":".join("*" if _looks_secret(p) else p for p in hostport.split(":"))
     segments = "/".join("*" if _looks_secret(seg) else seg for seg in path.split("/"))
@@ -42,6 +46,51 @@ def target_id(url: str) -> str:
         for k, v in pairs
     )
     return fingerprint(f"{scheme.lower()}://{user}@{host.lower()}{segments}?{'&'.join(query)}")
+
+
+@lru_cache(maxsize=512)
+def declared_secrets(url: str) -> tuple[str, ...]:
+    """The pieces of an apprise URL that its service declares private (tokens, keys,
+    passwords, webhook ids, whatever their length), read by apprise's own parser for the
+    scheme, longest first; none for a URL apprise does not know."""
+    if "://" not in url:
+        return ()
+    try:
+        import apprise
+
+        plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
+        if plugin is None:
+            return ()
+        cls = type(plugin)
+        parsed = cls.parse_url(url) or {}
+        private = {
+            name
+            for name, spec in {**cls.template_tokens, **cls.template_args}.items()
+            if isinstance(spec, dict) and spec.get("private")
+        }
+    except Exception:  # a URL apprise cannot read: the generic masking still applies
+        return ()
+    found: set[str] = set()
+    for name in private | {"password"}:
+        found.update(_strings(parsed.get(name)))
+    found.update(_strings(list((parsed.get("headers") or {}).values())))
+    return tuple(sorted((s for s in found if len(s) >= 3), key=len, reverse=True))
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list | tuple | set):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
+def _without_declared(url: str, mask: str) -> str:
+    """``url`` with every piece its service declares private replaced by ``mask``."""
+    for secret in declared_secrets(url):
+        for form in {secret, quote(secret, safe=""), quote(secret, safe=":")}:
+            url = url.replace(form, mask)
+    return url
 
 
 def _split(url: str) -> tuple[str, str, str, str, list[tuple[str, str]], str]:
@@ -61,7 +110,7 @@ def mask_url(url: str) -> str:
     query value masked: ``mailtos://ops:****@smtp.example.org/?to=****``."""
     if "://" not in url:
         return _MASK
-    scheme, userinfo, hostport, path, pairs, fragment = _split(url)
+    scheme, userinfo, hostport, path, pairs, fragment = _split(_without_declared(url, _MASK))
     if userinfo:
         user, colon, _ = userinfo.partition(":")
         userinfo = (f"{user}:{_MASK}" if colon else _MASK) + "@"
@@ -85,7 +134,7 @@ def secret_parts(url: str) -> list[str]:
     if "://" not in url:
         return [url] if url else []
     _, userinfo, hostport, path, pairs, fragment = _split(url)
-    found = [p for p in userinfo.split(":") if p]
+    found = [p for p in userinfo.split(":") if p] + list(declared_secrets(url))
     found += [p for p in hostport.split(":") + path.split("/") + [fragment] if _looks_secret(p)]
     for _, value in pairs:
         found += [value, unquote(value), unquote_plus(value)]

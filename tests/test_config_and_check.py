@@ -142,6 +142,34 @@ notify = ["mailtos://ops:Hunter2Secret@smtp.example.org?to=team@example.org", "b
     assert "badscheme://user:****@host" in done.stdout
 
 
+def test_short_tokens_that_a_service_declares_private_never_reach_any_output(
+    tmp_path: Path,
+) -> None:
+    """Tokens too short to look like tokens (a Gotify app token, a Mattermost webhook
+    token) are masked because the service says they are private; a failed send through
+    ``notify-test`` (to loopback ports where nothing listens) and ``raqib check`` show
+    neither."""
+    from tests.servers import free_port
+
+    port = free_port()
+    path = write(
+        tmp_path,
+        f"""
+[[routes]]
+name = "chat"
+notify = ["gotify://127.0.0.1:{port}/AbCdEf123456", "mmost://127.0.0.1:{port}/xYz987token"]
+""",
+    )
+    checked = raqib("check", "--config", str(path))
+    tested = raqib("notify-test", "--config", str(path))
+
+    assert checked.returncode == 0 and tested.returncode == 1
+    for output in (checked.stdout, checked.stderr, tested.stdout, tested.stderr):
+        for secret in ("AbCdEf123456", "xYz987token"):
+            assert secret not in output, (secret, output)
+    assert f"gotify://127.0.0.1:{port}/****" in tested.stdout
+
+
 def test_notify_urls_can_come_from_the_environment(tmp_path: Path) -> None:
     path = write(tmp_path, '[[routes]]\nname = "m"\nnotify = ["${RAQIB_TEST_URL}"]\n')
     missing = raqib("check", "--config", str(path))
