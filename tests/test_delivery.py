@@ -372,3 +372,33 @@ def test_a_rotated_token_keeps_the_pending_alerts_of_its_target(
     assert "outbox: 0 pending, 0 failed, 1 delivered" in status.stdout
     for output in (down.stderr, up.stderr, status.stdout):
         assert "OldToken0123456789" not in output and "NewToken9876543210" not in output
+
+
+def test_sigterm_lets_the_send_under_way_finish_and_begins_no_other(
+    tmp_path: Path, feed_server: FeedServer, webhook: WebhookReceiver
+) -> None:
+    """Four routes send the same report to one slow webhook (3 s an answer), one after
+    the other. SIGTERM during the first send: it finishes and counts as sent, the other
+    three are not begun but given back, and the next run sends them: four messages in
+    all, none twice."""
+    serve_defaults(feed_server)
+    webhook.delay = 3.0
+    routes = "".join(
+        f'[[routes]]\nname = "desk{n}"\nnotify = ["{webhook.url()}"]\n\n' for n in range(4)
+    )
+    config = write_config(tmp_path, feed_server, routes)
+    with RunningDaemon(config) as daemon:
+        assert wait_for(lambda: len(webhook.headers) >= 1, timeout=60), daemon.lines[-5:]
+        daemon.proc.terminate()
+        daemon.proc.wait(30)
+    assert daemon.returncode == 0, daemon.err
+    first = len(webhook.received)
+    assert first == 1, daemon.err  # the send under way, and no other
+
+    rest = raqib("run", "--once", "--config", str(config))
+
+    assert rest.returncode == 0, rest.stderr
+    assert len(webhook.received) == 4
+    assert len({h["x-raqib-delivery"] for h in webhook.headers}) == 4  # four deliveries, once each
+    status = raqib("status", "--config", str(config))
+    assert "outbox: 0 pending, 0 failed, 4 delivered" in status.stdout

@@ -223,6 +223,7 @@ class Sender:
         self.store = store
         self.send_timeout_s = send_timeout_s
         self.lease = timedelta(seconds=2 * send_timeout_s)
+        self.stopping = False
         # Deliveries the target accepted whose "sent" the store did not take (a full disk,
         # a lost database), with when they were sent: never sent again by this process,
         # their mark written again each time they come round.
@@ -269,6 +270,14 @@ class Sender:
         slots = asyncio.Semaphore(MAX_TARGETS)
         try:
             while True:
+                if self.stopping:  # finish what is under way, claim nothing more
+                    if not running:
+                        return sent
+                    done, _ = await asyncio.wait(running.values())
+                    for target, task in list(running.items()):
+                        sent += task.result()
+                        del running[target]
+                    continue
                 claimed = await self.store.call(
                     self.store.claim_deliveries,
                     self._now(),
@@ -302,12 +311,22 @@ class Sender:
             await asyncio.gather(*running.values(), return_exceptions=True)
 
     async def _deliver_queue(self, queue: list[Delivery], slots: asyncio.Semaphore) -> int:
-        """One target's deliveries, in order."""
+        """One target's deliveries, in order; once the sender is stopping, those not begun
+        are given back (their leases released) instead of begun."""
         sent = 0
         async with slots:
-            for delivery in queue:
+            for n, delivery in enumerate(queue):
+                if self.stopping:
+                    ids = [d.id for d in queue[n:]]
+                    await self.store.call(self.store.release_deliveries, ids, self.owner)
+                    break
                 sent += await self._deliver(delivery)
         return sent
+
+    def stop(self) -> None:
+        """Begin no new send: those under way finish (the daemon's shutdown grace bounds
+        them), what is queued is left for later or for another process."""
+        self.stopping = True
 
     async def _send(self, url: str, message: Message) -> SendOutcome:
         if self._custom_send is not None:

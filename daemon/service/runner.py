@@ -15,7 +15,7 @@ templates are used from the next ingest and send on. Settings of the store, fetc
 parsing, logging, the dispatch tick, the grouping window and whether retention runs
 (``RESTART_KEYS``) need a restart: a change to them is logged (``daemon.restart_needed``).
 
-Shutdown (SIGTERM, SIGINT): the scheduler is paused, running polls and sends get
+Shutdown (SIGTERM, SIGINT): the sender begins no new send, the scheduler is paused, running polls and sends get
 ``SHUTDOWN_GRACE_S`` seconds to finish, what is left is cancelled (a cancelled poll gives
 its lease back and stores nothing half-done: items and their alerts are written in one
 transaction), then the store is closed.
@@ -402,6 +402,7 @@ class Service:
             await stop.wait()
         finally:
             self._stopping = True
+            self.sender.stop()  # sends under way finish within the grace; no new one begins
             scheduler.pause()
             if self._refilling is not None:
                 await asyncio.gather(self._refilling, return_exceptions=True)

@@ -110,6 +110,12 @@ class OutboxQueries:
             pending = and_(d.c.id == delivery_id, d.c.status == "pending")
             return _lease.renew(conn, d, pending, owner, until)
 
+    def release_deliveries(self, ids: Sequence[int], owner: str) -> None:
+        """Give back ``owner``'s leases on these deliveries, unsent (it is stopping)."""
+        d = s.deliveries
+        with self.engine.begin() as conn:
+            _lease.release(conn, d, and_(d.c.id.in_(list(ids)), d.c.leased_by == owner))
+
     def mark_sent(self, delivery_id: int, now: datetime) -> None:
         self._finish(delivery_id, status="sent", sent_at=now, last_error=None)
 
