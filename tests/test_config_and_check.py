@@ -191,6 +191,24 @@ def test_match_prints_hits_with_entry_words_and_position(tmp_path: Path) -> None
     assert "homs" in done.stdout and "حمص" in done.stdout and f"{start}-{start + 3}" in done.stdout
 
 
+def test_arabic_cells_of_the_match_table_are_isolated_so_columns_keep_their_place(
+    tmp_path: Path,
+) -> None:
+    """In a terminal that lays out bidirectional text, an Arabic cell would pull the span
+    column next to it and read it backwards: every cell with Arabic letters is wrapped in
+    FSI ... PDI, and columns line up on the visible text."""
+    path = write(tmp_path, "")
+    text = "اشتباكات في ريف حمص الشرقي"
+    start = text.index("حمص")
+    done = raqib("match", "--config", str(path), stdin=text)
+
+    header, row = done.stdout.splitlines()[:2]
+    assert "\u2068حمص\u2069" in row
+    visible = row.replace("\u2068", "").replace("\u2069", "")
+    assert visible.index(f"{start}-{start + 3}") == header.index("span")
+    assert "\u2068" not in header
+
+
 def test_match_json_gives_entry_alias_surface_and_offsets(tmp_path: Path) -> None:
     path = write(tmp_path, "")
     text = "Shelling near Homs and in بحمص"

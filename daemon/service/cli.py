@@ -7,6 +7,7 @@ import asyncio
 import json
 import logging
 import os
+import re
 import sys
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
@@ -339,10 +340,22 @@ def format_hits(hits: list[Hit]) -> str:
         )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = [
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        "  ".join(
+            isolate(cell) + " " * (w - len(cell)) for cell, w in zip(row, widths, strict=True)
+        ).rstrip()
         for row in rows
     ]
     return "\n".join(lines)
+
+
+_RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
+
+
+def isolate(text: str) -> str:
+    """``text`` between FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE when it holds
+    right-to-left letters: in a terminal that lays out bidirectional text, an Arabic cell
+    then keeps its place in its line instead of pulling the cells beside it along."""
+    return f"\u2068{text}\u2069" if _RTL.search(text) else text
 
 
 def cmd_health(config: Config, *, within_s: float, any_host: bool) -> int:
@@ -438,7 +451,10 @@ def cmd_status(config: Config, *, as_json: bool) -> int:
         elif (r := rhythms[f.name]) is not None and r.silent and not f.gone:
             quiet = _span((now - r.last_new_at).total_seconds())
             state += f"; silent: nothing new for {quiet} (usually every {_span(r.usual_gap_s)})"
-        print(f"{f.name[:30]:30} {when:20} {f.items_seen:>6}  {state}")
+        name = f.name[:30]
+        print(
+            f"{isolate(name)}{' ' * (30 - len(name))} {when:20} {f.items_seen:>6}  {isolate(state)}"
+        )
     print(
         f"outbox: {outbox.pending} pending, {outbox.failed} failed, "
         f"{outbox.sent_since} delivered in the last 24 h, {outbox.held} held for digests"
