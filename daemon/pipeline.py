@@ -38,6 +38,7 @@ from daemon.feeds import (
     canonical_link,
     fetch,
     identify,
+    poll_delay,
     retry_delay,
     sort_fetched,
 )
@@ -145,10 +146,10 @@ class Pipeline:
     async def _poll(self, feed: FeedState, now: datetime, deadline: float) -> PollReport:
         if self.client is None or self.parser is None or self.limits is None:
             raise RuntimeError("this pipeline was built without a client: it cannot poll")
-        next_poll = now + timedelta(seconds=feed.interval_s)
         async with asyncio.timeout(deadline - time.monotonic()):
             validators = Validators(feed.etag, feed.last_modified)
             result = await fetch(self.client, feed.url, validators, self.limits)
+            next_poll = now + timedelta(seconds=poll_delay(feed.interval_s, result.fresh_for_s))
             if result.status == 304:
                 record = self.store.record_poll
                 await self.store.call(record, feed.name, self._now(), next_poll_at=next_poll)
@@ -160,6 +161,9 @@ class Pipeline:
             fields = {"feed": feed.name, "warning": parsed.warning}
             log.info("feed.parse_warning", extra={"fields": fields})
         items = identify(feed.name, parsed.entries)
+        if parsed.ttl_s is not None:
+            delay = poll_delay(feed.interval_s, result.fresh_for_s, parsed.ttl_s)
+            next_poll = now + timedelta(seconds=delay)
 
         def ingest_and_record() -> IngestReport:
             report = self.ingest(feed.name, items, now, deadline=deadline)

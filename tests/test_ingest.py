@@ -463,3 +463,57 @@ def test_nul_characters_in_a_feed_never_stop_its_items_being_stored_on_postgresq
         assert store.item_count(OUTLET) == 2
     finally:
         store.close()
+
+
+@pytest.mark.parametrize(
+    ("headers", "ttl", "delay"),
+    [
+        ({"Cache-Control": "public, max-age=7200"}, None, 7200),
+        ({"Cache-Control": "max-age=10"}, None, 60),  # a hint never brings a poll forward
+        ({"Expires": "+3h"}, None, 10800),
+        ({}, 120, 7200),  # RSS <ttl> is in minutes
+        ({"Cache-Control": "max-age=999999"}, None, 6 * 3600),  # at most 6 h
+        ({}, None, 60),
+    ],
+    ids=["max-age", "shorter-than-interval", "expires", "rss-ttl", "capped", "none"],
+)
+def test_a_feed_is_polled_no_sooner_than_the_server_says_its_answer_stays_fresh(
+    tmp_path: Path,
+    feed_server: FeedServer,
+    parser_pool: ParserPool,
+    headers: dict[str, str],
+    ttl: int | None,
+    delay: int,
+) -> None:
+    import email.utils
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    if headers.get("Expires") == "+3h":
+        headers = {"Expires": email.utils.format_datetime(now + timedelta(hours=3), usegmt=True)}
+    body = rss2([QUIET])
+    if ttl is not None:
+        body = body.replace(b"<channel>", f"<channel><ttl>{ttl}</ttl>".encode(), 1)
+    feed_server.resources["/hinted"] = Resource(body, headers=headers)
+    store = Store.open(tmp_path / "data")
+    store.sync_feeds([FeedSpec("Hinted", feed_server.url("/hinted"), 60)], now)
+    client = make_client(LIMITS)
+    pipeline = Pipeline(
+        store,
+        Matcher([WATCH]),
+        [Route("console", ("console://",), None)],
+        client=client,
+        parser=parser_pool,
+        limits=LIMITS,
+        clock=lambda: now,
+    )
+    try:
+        feed = store.feed("Hinted")
+        assert feed is not None
+        assert asyncio.run(pipeline.poll(feed)).status == "ok"
+        row = store.feed("Hinted")
+        assert row is not None
+        waited = (row.next_poll_at - now).total_seconds()
+        assert abs(waited - delay) <= 5, waited  # Expires is read against the server's Date
+    finally:
+        asyncio.run(client.aclose())
+        store.close()

@@ -8,7 +8,10 @@ Rules:
 - Conditional GET: the ETag and Last-Modified of the last good fetch are sent back; a 304
   means nothing to parse. Validators are stored only after a fetch that parsed.
 - HTTP 410 marks a feed as gone; 429 and 503 honour Retry-After; other errors back off:
-  the interval doubled per failure in a row, at most 6 h (``retry_delay``).
+  the interval doubled per failure in a row, at most 6 h (``retry_delay``). After an
+  answer, the next poll waits the interval, or longer when the server says its answer
+  stays fresh longer (Cache-Control max-age, Expires, RSS ``<ttl>``), up to 6 h
+  (``poll_delay``).
 - feedparser gets the bytes (in a worker process with a deadline), with the configured
   feed URL as the base for relative guids and links, so identities do not move when a feed
   is served from elsewhere. A feed that parses with warnings but yields entries is
@@ -44,7 +47,7 @@ from daemon.feeds._identity import (
     rekey_reused_guid,
     sort_fetched,
 )
-from daemon.feeds._pacing import Rhythm, due_now_after_change, retry_delay, rhythm
+from daemon.feeds._pacing import Rhythm, due_now_after_change, poll_delay, retry_delay, rhythm
 from daemon.feeds._parse import Entry, ParsedFeed, html_to_text, parse_feed
 from daemon.feeds._pool import ParserPool, ParseTimeout
 
@@ -73,6 +76,7 @@ __all__ = [
     "parse_retry_after",
     "rekey_reused_guid",
     "sort_fetched",
+    "poll_delay",
     "retry_delay",
     "rhythm",
 ]

@@ -46,6 +46,9 @@ class FetchResult:
     headers: dict[str, str]  # content-type, content-language
     validators: Validators
     final_url: str
+    # How long the server says its answer stays fresh (Cache-Control max-age, else
+    # Expires), in seconds; None when it says nothing usable.
+    fresh_for_s: float | None = None
 
 
 class FetchError(FeedError):
@@ -132,7 +135,9 @@ async def _get(
     async with client.stream("GET", url, headers=headers) as response:
         status = response.status_code
         if status == 304:
-            return FetchResult(304, b"", {}, validators, str(response.url))
+            return FetchResult(
+                304, b"", {}, validators, str(response.url), fresh_for(response.headers)
+            )
         if status >= 400:
             retry_after = parse_retry_after(response.headers.get("retry-after"))
             raise FetchError(
@@ -168,7 +173,34 @@ async def _get(
                 response.headers.get("etag"), response.headers.get("last-modified")
             ),
             final_url=str(response.url),
+            fresh_for_s=fresh_for(response.headers),
         )
+
+
+def fresh_for(headers: Any) -> float | None:
+    """Seconds the answer stays fresh by the server's word: ``Cache-Control: max-age``
+    (``no-cache``/``no-store``: 0), else ``Expires`` against ``Date``."""
+    control = (headers.get("cache-control") or "").lower()
+    for part in control.split(","):
+        name, _, value = part.strip().partition("=")
+        if name in ("no-cache", "no-store"):
+            return 0.0
+        if name == "max-age" and value.strip().strip('"').isdigit():
+            return float(value.strip().strip('"'))
+    expires = headers.get("expires")
+    if not expires:
+        return None
+    try:
+        at = email.utils.parsedate_to_datetime(expires)
+    except (TypeError, ValueError, IndexError):
+        return None  # "0", "-1": already expired, which says nothing about the next poll
+    try:
+        now = email.utils.parsedate_to_datetime(headers.get("date") or "")
+    except (TypeError, ValueError, IndexError):
+        now = datetime.now(UTC)
+    if at.tzinfo is None or now.tzinfo is None:
+        return None
+    return max(0.0, (at - now).total_seconds())
 
 
 # Bytes each layer may produce per call: a bomb never inflates more than this at once.

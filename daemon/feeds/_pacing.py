@@ -60,3 +60,15 @@ def rhythm(new_at: Sequence[datetime], now: datetime) -> Rhythm | None:
     )
     quiet = (now - times[-1]).total_seconds()
     return Rhythm(times[-1], usual, quiet > max(SILENT_FACTOR * usual, SILENT_MIN_S))
+
+
+# A server's caching hint never keeps a feed from being polled for longer than this.
+MAX_HINT_S = 6 * 3600.0
+
+
+def poll_delay(interval_s: float, *hints: float | None) -> float:
+    """Seconds until the next poll of a feed that answered: its interval, or longer when
+    the server says its answer stays fresh longer (Cache-Control, Expires, RSS <ttl>),
+    up to ``MAX_HINT_S``. A hint never brings a poll forward."""
+    given = [h for h in hints if h is not None]
+    return max(interval_s, min(max(given, default=0.0), MAX_HINT_S))

@@ -51,6 +51,7 @@ class ParsedFeed:
     title: str
     warning: str | None  # a recoverable problem feedparser noted (bozo with entries)
     error: str | None  # the feed could not be read at all
+    ttl_s: float | None = None  # RSS <ttl>: how long the feed may be cached, in seconds
 
 
 class _TextExtractor(HTMLParser):
@@ -239,7 +240,9 @@ def parse_feed(body: bytes, headers: dict[str, str], base_url: str) -> ParsedFee
     if len(parsed.entries) > MAX_ENTRIES:
         warning = f"{len(parsed.entries):,} entries: the first {MAX_ENTRIES} were read"
     feed_title = _no_nul(html_to_text(parsed.feed.get("title", "") or ""))[:MAX_TITLE_CHARS]
-    return ParsedFeed(tuple(entries), feed_title, warning, None)
+    ttl = str(parsed.feed.get("ttl", "") or "").strip()
+    ttl_s = float(ttl) * 60 if ttl.isdigit() else None
+    return ParsedFeed(tuple(entries), feed_title, warning, None, ttl_s)
 
 
 def _url(guid: str | None) -> str | None:
