@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 from daemon.alerts import Route
@@ -60,14 +61,7 @@ def pipeline(tmp_path: Path) -> Iterator[Pipeline]:
     store = Store.open(tmp_path / "data")
     client = make_client(FetchLimits())
     parser = ParserPool()
-    yield Pipeline(
-        store,
-        Matcher([WATCH]),
-        [Route("console", ("console://",), None)],
-        client=client,
-        parser=parser,
-        limits=LIMITS,
-    )
+    yield polling_pipeline(store, client, parser)
     asyncio.run(client.aclose())
     parser.close()
     store.close()
@@ -269,6 +263,22 @@ def test_a_poll_answered_429_waits_at_least_the_servers_retry_after(
         store.close()
 
 
+def polling_pipeline(
+    store: Store, client: httpx.AsyncClient, parser: ParserPool, now: datetime | None = None
+) -> Pipeline:
+    """A pipeline that polls through ``client`` and ``parser``; with ``now``, its clock
+    stopped there."""
+    return Pipeline(
+        store,
+        Matcher([WATCH]),
+        [Route("console", ("console://",), None)],
+        client=client,
+        parser=parser,
+        limits=LIMITS,
+        clock=(lambda: now) if now is not None else None,
+    )
+
+
 def test_a_second_poll_of_an_unchanged_feed_is_not_modified_and_adds_nothing(
     tmp_path: Path, feed_server: FeedServer, parser_pool: ParserPool
 ) -> None:
@@ -277,15 +287,7 @@ def test_a_second_poll_of_an_unchanged_feed_is_not_modified_and_adds_nothing(
     store = Store.open(tmp_path / "data")
     store.sync_feeds([FeedSpec("Good", feed_server.url("/ok"), 60)], now)
     client = make_client(LIMITS)
-    pipeline = Pipeline(
-        store,
-        Matcher([WATCH]),
-        [Route("console", ("console://",), None)],
-        client=client,
-        parser=parser_pool,
-        limits=LIMITS,
-        clock=lambda: now,
-    )
+    pipeline = polling_pipeline(store, client, parser_pool, now)
     try:
         feed = store.feed("Good")
         assert feed is not None
@@ -497,15 +499,7 @@ def test_a_feed_is_polled_no_sooner_than_the_server_says_its_answer_stays_fresh(
     store = Store.open(tmp_path / "data")
     store.sync_feeds([FeedSpec("Hinted", feed_server.url("/hinted"), 60)], now)
     client = make_client(LIMITS)
-    pipeline = Pipeline(
-        store,
-        Matcher([WATCH]),
-        [Route("console", ("console://",), None)],
-        client=client,
-        parser=parser_pool,
-        limits=LIMITS,
-        clock=lambda: now,
-    )
+    pipeline = polling_pipeline(store, client, parser_pool, now)
     try:
         feed = store.feed("Hinted")
         assert feed is not None
