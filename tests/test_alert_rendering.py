@@ -61,6 +61,9 @@ def test_each_format_marks_the_matched_words_and_shows_local_time() -> None:
     # 05:30 UTC is 08:30 in Damascus.
     for body in (text, markdown, html):
         assert "2026-11-21 08:30 Asia/Damascus" in body
+    # After an Arabic label, the date and time keep their order (a left-to-right isolate).
+    assert "نُشر: \u20662026-11-21 08:30 Asia/Damascus\u2069" in text
+    assert "\u20662026-11-21 08:30 Asia/Damascus\u2069" in markdown
     assert renderer.subject(alert) == "التنف — غارة قرب قاعدة التنف"
     assert '<div dir="rtl" lang="ar"' in html
 

@@ -151,6 +151,12 @@ def md_escape(value: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
+def ltr(value: object) -> str:
+    """``value`` as a left-to-right isolate (LRI … PDI): a date and time after an Arabic
+    label ("نُشر: 2026-12-01 19:22 UTC") keep their order in a right-to-left line."""
+    return f"\u2066{value}\u2069" if value else ""
+
+
 def inert(text: str) -> str:
     """``text`` without terminal escapes, controls (but newline and tab) and direction
     embeddings, overrides and isolates."""
@@ -258,6 +264,7 @@ class Renderer:
             trim_blocks=False,
         )
         self.env.filters["md"] = md_escape
+        self.env.filters["ltr"] = ltr
         self.language = language
         self.tz = tz or ZoneInfo("UTC")
 
