@@ -6,7 +6,8 @@ Rules:
   alerts count toward a limit are decided by the callers (``daemon.alerts``,
   ``daemon.feeds``) and passed in.
 - One module per noun: ``_feeds``, ``_items``, ``_stories``, ``_outbox`` (alerts and
-  their deliveries), ``_held`` (reports held for digests) and ``_retention``; ``_store``
+  their deliveries), ``_held`` (reports held for digests), ``_retention`` and ``_health``
+  (daemons' heartbeats); ``_store``
   opens the database, migrates it and composes them into ``Store`` and the ingest
   transaction ``Ingest``.
 - One schema (``_schema.py``) and SQLAlchemy Core statements that run on both databases;
