@@ -317,10 +317,7 @@ class Renderer:
         }
 
     def subject(self, alert: Alert) -> str:
-        alert = inert_alert(alert)
-        text = self.env.get_template("subject.txt.j2").render(self._context(alert, 0, 0))
-        text = " ".join(text.split())
-        return text if len(text) <= SUBJECT_MAX else text[: SUBJECT_MAX - 1] + "…"
+        return self._subject(inert_alert(alert))
 
     def body(
         self,
@@ -330,7 +327,23 @@ class Renderer:
         listed: int = MAX_LISTED,
         outlets: int | None = None,
     ) -> str:
-        alert = inert_alert(alert)
+        return self._body(inert_alert(alert), fmt, width, listed, outlets)
+
+    # The alert given to these is inert already (``inert_alert``, once per public call).
+
+    def _subject(self, alert: Alert) -> str:
+        text = self.env.get_template("subject.txt.j2").render(self._context(alert, 0, 0))
+        text = " ".join(text.split())
+        return text if len(text) <= SUBJECT_MAX else text[: SUBJECT_MAX - 1] + "…"
+
+    def _body(
+        self,
+        alert: Alert,
+        fmt: str = "text",
+        width: int = EXCERPT_CHARS,
+        listed: int = MAX_LISTED,
+        outlets: int | None = None,
+    ) -> str:
         name = "digest" if alert.kind == "digest" else "alert"
         template = self.env.get_template(f"{name}.{_EXT[fmt]}.j2")
         text = template.render(self._context(alert, width, listed, outlets))
@@ -346,7 +359,7 @@ class Renderer:
         A long alert loses excerpt and listed reports first; a digest is split into parts;
         only what still does not fit is split at line ends."""
         alert = inert_alert(alert)
-        title = self.subject(alert)
+        title = self._subject(alert)
         if title_max > 0 and len(title) > title_max:
             title = title[: title_max - 1] + "…"
         elif title_max <= 0 and fmt == "markdown":
@@ -355,30 +368,30 @@ class Renderer:
             title = html.escape(title, quote=False)
         budget = int(body_max * _MARGIN) - (len(title) + 2 if title_max <= 0 else 0)
         if body_max <= 0:
-            return [Message(title, self.body(alert, fmt), fmt)]
+            return [Message(title, self._body(alert, fmt), fmt)]
         budget = max(budget, 200)
         if alert.kind == "digest":
             return self._digest_parts(alert, fmt, title, budget)
         for width, listed, outlets in _SHORTER:
-            body = self.body(alert, fmt, width, listed, outlets)
+            body = self._body(alert, fmt, width, listed, outlets)
             if len(body) <= budget:
                 return [Message(title, body, fmt)]
-        return self._split(title, self.body(alert, "text", 0, 0, FEW_OUTLETS), budget)
+        return self._split(title, self._body(alert, "text", 0, 0, FEW_OUTLETS), budget)
 
     def _digest_parts(self, alert: Alert, fmt: str, title: str, budget: int) -> list[Message]:
         reports = list(alert.reports)
-        whole = self.body(alert, fmt)
+        whole = self._body(alert, fmt)
         if len(whole) <= budget:
             return [Message(title, whole, fmt)]
         parts = -(-len(whole) // budget)  # at least this many; more if reports differ in size
         while parts <= len(reports):
             size = -(-len(reports) // parts)
             chunks = [reports[i : i + size] for i in range(0, len(reports), size)]
-            bodies = [self.body(_with_reports(alert, c), fmt) for c in chunks]
+            bodies = [self._body(_with_reports(alert, c), fmt) for c in chunks]
             if all(len(b) <= budget for b in bodies):
                 return _numbered(title, bodies, fmt, LABELS["en"]["part"])
             parts += 1
-        return self._split(title, self.body(alert, "text"), budget)
+        return self._split(title, self._body(alert, "text"), budget)
 
     def _split(self, title: str, body: str, budget: int) -> list[Message]:
         """Plain text cut at line ends (a line longer than the budget is cut in it)."""
