@@ -107,11 +107,11 @@ def threaded(url: str, alert: Alert) -> str:
     with In-Reply-To."""
     if not alert.thread or alert.kind not in ("story", "update"):
         return url
-    mid = quote(f"<{alert.thread}>", safe="")
-    headers = f"+References={mid}"
+    mid = f"<{alert.thread}>"
+    headers = {"References": mid}
     if alert.kind == "update":
-        headers += f"&+In-Reply-To={mid}"
-    return url + ("&" if "?" in url else "?") + headers
+        headers["In-Reply-To"] = mid
+    return with_headers(url, headers)
 
 
 # Targets whose URL takes extra headers (``+Name=value``): email and the webhooks.
@@ -124,7 +124,13 @@ def with_delivery_key(url: str, key: str | None) -> str:
     service takes one: a receiver can drop a message it already has."""
     if not key or url.partition("://")[0].lower() not in _HEADER_SCHEMES:
         return url
-    return url + ("&" if "?" in url else "?") + f"+{DELIVERY_HEADER}={quote(key, safe='')}"
+    return with_headers(url, {DELIVERY_HEADER: key})
+
+
+def with_headers(url: str, headers: dict[str, str]) -> str:
+    """An apprise URL with extra headers (``+Name=value``, the values quoted)."""
+    added = "&".join(f"+{name}={quote(value, safe='')}" for name, value in headers.items())
+    return url + ("&" if "?" in url else "?") + added
 
 
 async def send_apprise(
@@ -221,19 +227,19 @@ class Sender:
         send_timeout_s: float = SEND_TIMEOUT_S,
     ):
         self.store = store
-        self.send_timeout_s = send_timeout_s
-        self.lease = timedelta(seconds=2 * send_timeout_s)
         self.stopping = False
         # Deliveries the target accepted whose "sent" the store did not take (a full disk,
         # a lost database), with when they were sent: never sent again by this process,
         # their mark written again each time they come round.
         self._unrecorded: dict[int, datetime] = {}
         self.owner = owner or process_owner()
-        self.targets = Targets(routes)
-        self.routes = {r.name: r for r in routes}
-        self.renderer = renderer or Renderer()
-        self.retry_after_s = retry_after_s
-        self.give_up_after_s = give_up_after_s
+        self.use(
+            routes,
+            renderer or Renderer(),
+            retry_after_s=retry_after_s,
+            give_up_after_s=give_up_after_s,
+            send_timeout_s=send_timeout_s,
+        )
         self.out = out
         self._custom_send = send
         self._now = clock or (lambda: datetime.now(UTC))
@@ -247,14 +253,19 @@ class Sender:
         give_up_after_s: float,
         send_timeout_s: float,
     ) -> None:
-        """Work with a reloaded config's routes, targets and settings from the next send."""
+        """Work with these routes, targets and settings (a reloaded config's) from the next
+        send on."""
         self.targets = Targets(routes)
         self.routes = {r.name: r for r in routes}
         self.renderer = renderer
         self.retry_after_s = retry_after_s
         self.give_up_after_s = give_up_after_s
         self.send_timeout_s = send_timeout_s
-        self.lease = timedelta(seconds=2 * send_timeout_s)
+
+    @property
+    def lease(self) -> timedelta:
+        """How long a claimed delivery is this sender's: twice the send timeout."""
+        return timedelta(seconds=2 * self.send_timeout_s)
 
     async def deliver_due(self, *, ignore_backoff: bool = False, batch: int = 50) -> int:
         """Deliver what is due; with ``ignore_backoff`` every pending delivery is tried once.
@@ -270,34 +281,29 @@ class Sender:
         slots = asyncio.Semaphore(MAX_TARGETS)
         try:
             while True:
-                if self.stopping:  # finish what is under way, claim nothing more
-                    if not running:
-                        return sent
-                    done, _ = await asyncio.wait(running.values())
-                    for target, task in list(running.items()):
-                        sent += task.result()
-                        del running[target]
-                    continue
-                claimed = await self.store.call(
-                    self.store.claim_deliveries,
-                    self._now(),
-                    batch,
-                    self.lease,
-                    ignore_backoff=ignore_backoff,
-                    exclude=tried,
-                    exclude_targets=tuple(running),
-                    owner=self.owner,
-                )
-                queues: dict[str, list[Delivery]] = {}
-                for delivery in claimed:
-                    tried.add(delivery.id)
-                    queues.setdefault(delivery.target, []).append(delivery)
-                for target, queue in queues.items():
-                    running[target] = asyncio.create_task(self._deliver_queue(queue, slots))
+                if not self.stopping:  # stopping: finish what is under way, claim no more
+                    claimed = await self.store.call(
+                        self.store.claim_deliveries,
+                        self._now(),
+                        batch,
+                        self.lease,
+                        ignore_backoff=ignore_backoff,
+                        exclude=tried,
+                        exclude_targets=tuple(running),
+                        owner=self.owner,
+                    )
+                    queues: dict[str, list[Delivery]] = {}
+                    for delivery in claimed:
+                        tried.add(delivery.id)
+                        queues.setdefault(delivery.target, []).append(delivery)
+                    for target, queue in queues.items():
+                        running[target] = asyncio.create_task(self._deliver_queue(queue, slots))
                 if not running:
                     return sent
                 done, _ = await asyncio.wait(
-                    running.values(), timeout=CLAIM_EVERY_S, return_when=asyncio.FIRST_COMPLETED
+                    running.values(),
+                    timeout=None if self.stopping else CLAIM_EVERY_S,
+                    return_when=asyncio.FIRST_COMPLETED,
                 )
                 for target, task in list(running.items()):
                     if task in done:
