@@ -5,8 +5,8 @@ The schedule lives in the store: each feed row has its own ``next_poll_at``. APS
 seconds leases the feeds that are due and starts their polls under a concurrency limit,
 the outbox sender, and, for routes that can hold alerts for a digest, each digest
 schedule (a ``CronTrigger`` in the route's time zone) and a check every 30 s. A feed is
-never polled twice at once: the in-process table of running polls and the lease in the store (for other processes) both prevent it. Each poll
-runs under ``poll_deadline``.
+never polled twice at once: the in-process table of running polls and the lease in the
+store (for other processes) both prevent it. Each poll runs under ``poll_deadline``.
 
 Reload (SIGHUP): the config file and everything it names are read and checked again;
 on any error the daemon keeps running as it was and logs why (``daemon.reload_failed``).
@@ -15,10 +15,10 @@ templates are used from the next ingest and send on. Settings of the store, fetc
 parsing, logging, the dispatch tick, the grouping window and whether retention runs
 (``RESTART_KEYS``) need a restart: a change to them is logged (``daemon.restart_needed``).
 
-Shutdown (SIGTERM, SIGINT): the sender begins no new send, the scheduler is paused, running polls and sends get
-``SHUTDOWN_GRACE_S`` seconds to finish, what is left is cancelled (a cancelled poll gives
-its lease back and stores nothing half-done: items and their alerts are written in one
-transaction), then the store is closed.
+Shutdown (SIGTERM, SIGINT): the sender begins no new send, the scheduler is paused,
+running polls and sends get ``SHUTDOWN_GRACE_S`` seconds to finish, what is left is
+cancelled (a cancelled poll gives its lease back and stores nothing half-done: items and
+their alerts are written in one transaction), then the store is closed.
 """
 
 from __future__ import annotations
@@ -60,6 +60,9 @@ from daemon.stories import Rules
 from daemon.watch import Gazetteer, Matcher, PlaceFinder, Watchlist, load_watchlists
 
 log = logging.getLogger("raqib.service")
+
+# How every scheduler job runs: one at a time, a missed run done once, however late.
+_JOB: dict[str, Any] = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
 
 SHUTDOWN_GRACE_S = 8.0
 # After the grace, cancelled work gets this long to let go, and the store this long to
@@ -271,10 +274,7 @@ class Service:
         self._reloading: asyncio.Task[bool] | None = None
         self._scheduler: AsyncIOScheduler | None = None
         self._sending: asyncio.Task[int] | None = None
-        self._lease = _feed_lease(config)
-        self.store.sync_feeds(
-            [FeedSpec(f.name, f.url, f.interval_s) for f in config.feeds], datetime.now(UTC)
-        )
+        self.store.sync_feeds(_feed_specs(config), datetime.now(UTC))
         log.info(
             "service.ready",
             extra={
@@ -287,6 +287,14 @@ class Service:
                 }
             },
         )
+
+    @property
+    def _lease(self) -> timedelta:
+        """How long a feed is leased to its poller: a poll ends by its deadline, and the
+        margin covers recording it. A replica that dies mid-poll leaves its feeds to the
+        others after this long."""
+        deadline = self.config.poll_deadline_s
+        return timedelta(seconds=deadline + min(30.0, deadline))
 
     async def close(self) -> bool:
         """Close the HTTP client, the parser processes and the store; False if the store
@@ -365,25 +373,22 @@ class Service:
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         scheduler = AsyncIOScheduler(timezone="UTC")
-        common: dict[str, Any] = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
         scheduler.add_job(
             self._dispatch,
             "interval",
             seconds=self.config.dispatch_every_s,
             id="dispatch",
             next_run_time=datetime.now(UTC),
-            **common,
+            **_JOB,
         )
-        scheduler.add_job(
-            self._kick_sender, "interval", seconds=SEND_EVERY_S, id="outbox", **common
-        )
+        scheduler.add_job(self._kick_sender, "interval", seconds=SEND_EVERY_S, id="outbox", **_JOB)
         scheduler.add_job(
             self._heartbeat,
             "interval",
             seconds=HEALTH_EVERY_S,
             id="health",
             next_run_time=datetime.now(UTC),
-            **common,
+            **_JOB,
         )
         self._scheduler = scheduler
         self._schedule_digests()
@@ -394,7 +399,7 @@ class Service:
                 seconds=PRUNE_EVERY_S,
                 id="retention",
                 next_run_time=datetime.now(UTC) + timedelta(minutes=1),
-                **common,
+                **_JOB,
             )
         scheduler.start()
         log.info("daemon.started", extra={"fields": {"owner": self.owner}})
@@ -421,17 +426,16 @@ class Service:
         for job in scheduler.get_jobs():
             if job.id == "digests" or job.id.startswith("digest:"):
                 job.remove()
-        common: dict[str, Any] = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
         if any(r.has_digest for r in self.routes):
             # The check every DIGEST_CHECK_S catches what the schedules miss: digests due
             # while the daemon was down, and reports held by quiet hours when they end.
             scheduler.add_job(
-                self._digests, "interval", seconds=DIGEST_CHECK_S, id="digests", **common
+                self._digests, "interval", seconds=DIGEST_CHECK_S, id="digests", **_JOB
             )
         for route in self.routes:
             if route.timing.schedule is not None:
                 scheduler.add_job(
-                    self._digests, route.timing.schedule, id=f"digest:{route.name}", **common
+                    self._digests, route.timing.schedule, id=f"digest:{route.name}", **_JOB
                 )
 
     # --- reload -------------------------------------------------------------------------
@@ -469,7 +473,6 @@ class Service:
 
         await self.store.call(use)
         self.config, self.matcher, self.routes = config, matcher, setup.routes
-        self._lease = _feed_lease(config)
         self.sender.use(
             setup.routes,
             setup.renderer,
@@ -477,8 +480,7 @@ class Service:
             give_up_after_s=config.give_up_after_s,
             send_timeout_s=config.send_timeout_s,
         )
-        specs = [FeedSpec(f.name, f.url, f.interval_s) for f in config.feeds]
-        await self.store.call(self.store.sync_feeds, specs, datetime.now(UTC))
+        await self.store.call(self.store.sync_feeds, _feed_specs(config), datetime.now(UTC))
         self._schedule_digests()
         fields = {
             "feeds": len(config.feeds),
@@ -649,12 +651,8 @@ def _prepare(config: Config) -> tuple[Setup, Matcher, PlaceFinder | None]:
     return setup, Matcher(setup.watchlists), place_finder(config, setup.watchlists)
 
 
-def _feed_lease(config: Config) -> timedelta:
-    """How long a feed is leased to its poller: a poll ends by its deadline, and the margin
-    covers recording it. A replica that dies mid-poll leaves its feeds to the others after
-    this long."""
-    deadline = config.poll_deadline_s
-    return timedelta(seconds=deadline + min(30.0, deadline))
+def _feed_specs(config: Config) -> list[FeedSpec]:
+    return [FeedSpec(f.name, f.url, f.interval_s) for f in config.feeds]
 
 
 def _alive(pid: int) -> bool:
