@@ -149,9 +149,10 @@ class Pipeline:
         async with asyncio.timeout(deadline - time.monotonic()):
             validators = Validators(feed.etag, feed.last_modified)
             result = await fetch(self.client, feed.url, validators, self.limits)
-            next_poll = now + timedelta(seconds=poll_delay(feed.interval_s, result.fresh_for_s))
             if result.status == 304:
+                delay = poll_delay(feed.interval_s, result.fresh_for_s)
                 record = self.store.record_poll
+                next_poll = now + timedelta(seconds=delay)
                 await self.store.call(record, feed.name, self._now(), next_poll_at=next_poll)
                 return PollReport(feed.name, "not-modified")
             parsed = await self.parser.parse(result.body, result.headers, feed.url)
@@ -161,9 +162,8 @@ class Pipeline:
             fields = {"feed": feed.name, "warning": parsed.warning}
             log.info("feed.parse_warning", extra={"fields": fields})
         items = identify(feed.name, parsed.entries)
-        if parsed.ttl_s is not None:
-            delay = poll_delay(feed.interval_s, result.fresh_for_s, parsed.ttl_s)
-            next_poll = now + timedelta(seconds=delay)
+        delay = poll_delay(feed.interval_s, result.fresh_for_s, parsed.ttl_s)
+        next_poll = now + timedelta(seconds=delay)
 
         def ingest_and_record() -> IngestReport:
             report = self.ingest(feed.name, items, now, deadline=deadline)

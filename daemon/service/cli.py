@@ -228,14 +228,13 @@ async def cmd_run(config: Config, *, once: bool) -> int:
         if once:
             summary = await service.run_once()
             log.info("run.once", extra={"fields": asdict(summary)})
-            if summary.failed:  # done, but some feeds could not be polled
-                code = EXIT_ATTENTION
-                return code
+            # Done, but some feeds could not be polled: attention.
+            code = EXIT_ATTENTION if summary.failed else EXIT_OK
         else:
             stop = asyncio.Event()
             install_signal_handlers(stop, service.request_reload)
             await service.run_forever(stop)
-        code = EXIT_OK
+            code = EXIT_OK
         return code
     finally:
         if not await service.close():
@@ -370,13 +369,13 @@ def cmd_health(config: Config, *, within_s: float, any_host: bool) -> int:
     finally:
         store.close()
     mine = [b for b in beats if any_host or b.owner.startswith(process_space() + ":")]
-    now = datetime.now(UTC)
-    if mine and (age := (now - mine[0].at).total_seconds()) <= within_s:
+    age = (datetime.now(UTC) - mine[0].at).total_seconds() if mine else None
+    if age is not None and age <= within_s:
         facts = ", ".join(f"{k} {v}" for k, v in mine[0].facts.items())
         print(f"ok: daemon {mine[0].owner} reported {age:.0f} s ago ({facts})")
         return EXIT_OK
     where = "any host" if any_host else "this host"
-    last = f"; last report {(now - mine[0].at).total_seconds():.0f} s ago" if mine else ""
+    last = f"; last report {age:.0f} s ago" if age is not None else ""
     print(f"unhealthy: no daemon on {where} reported in the last {within_s:g} s{last}")
     return EXIT_PROBLEM
 
@@ -407,12 +406,8 @@ def cmd_status(config: Config, *, as_json: bool) -> int:
         failed = store.failed_deliveries()
     finally:
         store.close()
-    troubled = [
-        f
-        for f in feeds
-        if f.configured
-        and (f.gone or f.last_error or ((r := rhythms[f.name]) is not None and r.silent))
-    ]
+    silent = {name for name, r in rhythms.items() if r is not None and r.silent}
+    troubled = [f for f in feeds if f.configured and (f.gone or f.last_error or f.name in silent)]
     code = EXIT_ATTENTION if troubled else EXIT_OK
     if as_json:
         print(
@@ -448,7 +443,7 @@ def cmd_status(config: Config, *, as_json: bool) -> int:
         state = "gone (410)" if f.gone else (f"error: {f.last_error}" if f.last_error else "ok")
         if not f.configured:
             state += " (no longer configured)"
-        elif (r := rhythms[f.name]) is not None and r.silent and not f.gone:
+        elif f.name in silent and not f.gone and (r := rhythms[f.name]) is not None:
             quiet = _span((now - r.last_new_at).total_seconds())
             state += f"; silent: nothing new for {quiet} (usually every {_span(r.usual_gap_s)})"
         name = f.name[:30]
