@@ -220,15 +220,20 @@ def parse_feed(body: bytes, headers: dict[str, str], base_url: str) -> ParsedFee
             )
     exc = parsed.get("bozo_exception")
     warning = f"{type(exc).__name__}: {exc}" if parsed.get("bozo") and exc else None
-    entries = []
-    for e in parsed.entries[:MAX_ENTRIES]:
-        title = _no_nul(html_to_text(e.get("title", "") or ""))[:MAX_TITLE_CHARS]
-        text = _no_nul(_entry_text(e))
-        guid = _no_nul(e.get("id") or "") or None
-        link = _no_nul(e.get("link") or _enclosure(e) or _url(guid) or "") or None
-        if not (title or text or link):
-            continue
-        entries.append(Entry(guid=guid, link=link, title=title, text=text, published=_published(e)))
+    entries = [
+        entry
+        for e in parsed.entries[:MAX_ENTRIES]
+        if (
+            entry := _entry(
+                e.get("title", "") or "",
+                _entry_text(e),
+                e.get("id") or "",
+                e.get("link") or _enclosure(e) or "",
+                _published(e),
+            )
+        )
+        is not None
+    ]
     if not entries:
         version = parsed.get("version")
         if not version and _is_html(body, lowered.get("content-type", "")):
@@ -237,12 +242,40 @@ def parse_feed(body: bytes, headers: dict[str, str], base_url: str) -> ParsedFee
             return _not_a_feed(f"not a readable feed ({warning})")
         if not version:
             return _not_a_feed("not a feed (no RSS, RDF, Atom or JSON Feed elements)")
-    if len(parsed.entries) > MAX_ENTRIES:
-        warning = f"{len(parsed.entries):,} entries: the first {MAX_ENTRIES} were read"
-    feed_title = _no_nul(html_to_text(parsed.feed.get("title", "") or ""))[:MAX_TITLE_CHARS]
+    warning = _too_many(len(parsed.entries)) or warning
+    feed_title = _title(parsed.feed.get("title", "") or "")
     ttl = str(parsed.feed.get("ttl", "") or "").strip()
     ttl_s = float(ttl) * 60 if ttl.isdigit() else None
     return ParsedFeed(tuple(entries), feed_title, warning, None, ttl_s)
+
+
+def _entry(
+    title_html: str, text: str, guid: str, link: str, published: datetime | None
+) -> Entry | None:
+    """An entry as Raqib keeps it, whatever the format: no NUL characters (no text
+    column of PostgreSQL takes one), the title cut at ``MAX_TITLE_CHARS`` and the text at
+    ``MAX_TEXT_CHARS``, the guid as link when it is a URL and there is no other; None
+    when there is nothing to read or follow."""
+    title = _title(title_html)
+    text = _no_nul(text)[:MAX_TEXT_CHARS]
+    guid = _no_nul(guid)
+    link = _no_nul(link) or _url(guid) or ""
+    if not (title or text or link):
+        return None
+    return Entry(guid=guid or None, link=link or None, title=title, text=text, published=published)
+
+
+def _title(markup: str) -> str:
+    """A feed's or an entry's title as plain text, without NUL, cut at
+    ``MAX_TITLE_CHARS``."""
+    return _no_nul(html_to_text(markup))[:MAX_TITLE_CHARS]
+
+
+def _too_many(count: int) -> str | None:
+    """The warning for a feed with more entries than are read."""
+    if count <= MAX_ENTRIES:
+        return None
+    return f"{count:,} entries: the first {MAX_ENTRIES} were read"
 
 
 def _url(guid: str | None) -> str | None:
@@ -291,37 +324,19 @@ def _json_feed(body: bytes) -> ParsedFeed:
     for item in items[:MAX_ENTRIES]:
         if not isinstance(item, dict):
             continue
-        title = _no_nul(html_to_text(_str(item.get("title"))))[:MAX_TITLE_CHARS]
         html_text = _str(item.get("content_html"))
         text = html_to_text(html_text) if html_text else _str(item.get("content_text"))
-        text = _no_nul(text or html_to_text(_str(item.get("summary"))))[:MAX_TEXT_CHARS]
-        guid = _str(item.get("id"))
-        link = (
-            _str(item.get("url"))
-            or _str(item.get("external_url"))
-            or _attachment(item)
-            or _url(guid)
-            or ""
+        entry = _entry(
+            _str(item.get("title")),
+            text or html_to_text(_str(item.get("summary"))),
+            _str(item.get("id")),
+            _str(item.get("url")) or _str(item.get("external_url")) or _attachment(item),
+            _iso_time(_str(item.get("date_published")) or _str(item.get("date_modified"))),
         )
-        if not (title or text or link):
-            continue
-        published = _iso_time(_str(item.get("date_published")) or _str(item.get("date_modified")))
-        entries.append(
-            Entry(
-                guid=_no_nul(guid) or None,
-                link=_no_nul(link) or None,
-                title=title,
-                text=text,
-                published=published,
-            )
-        )
-    warning = (
-        f"{len(items):,} entries: the first {MAX_ENTRIES} were read"
-        if len(items) > MAX_ENTRIES
-        else None
-    )
-    title = _no_nul(html_to_text(_str(data.get("title"))))[:MAX_TITLE_CHARS]
-    return ParsedFeed(tuple(entries), title, warning, None)
+        if entry is not None:
+            entries.append(entry)
+    title = _title(_str(data.get("title")))
+    return ParsedFeed(tuple(entries), title, _too_many(len(items)), None)
 
 
 def _str(value: object) -> str:
