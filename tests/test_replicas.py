@@ -33,6 +33,45 @@ def _watchlist() -> str:
     return "\n".join(lines) + "\n"
 
 
+def _outlets(tmp_path: Path, feed_server: FeedServer, reports: list[tuple[str, str]]) -> str:
+    """Serve each (title, text) as the one item of outlet n's feed (``/f{n}.xml``), write
+    the towns watchlist, and return the config's ``[[feeds]]``."""
+    for n, (title, text) in enumerate(reports):
+        story = FeedItem(
+            title=title,
+            text=text,
+            link=f"http://news{n}.example.org/{n}",
+            guid=f"item-{n}",
+            published=recent(5),
+        )
+        feed_server.resources[f"/f{n}.xml"] = Resource(rss2([story], f"outlet {n}"))
+    (tmp_path / "towns.toml").write_text(_watchlist(), encoding="utf-8")
+    return "".join(
+        f'[[feeds]]\nname = "outlet {n}"\nurl = "{feed_server.url(f"/f{n}.xml")}"\n'
+        for n in range(len(reports))
+    )
+
+
+def _config(path: Path, settings: str, feeds: str, webhook: WebhookReceiver) -> Path:
+    """A config of the towns watchlist, ``feeds`` and one route to ``webhook``, with
+    ``settings`` (TOML tables, ``[daemon]`` first)."""
+    path.write_text(
+        f"""
+{settings}
+
+{feeds}
+[watchlists]
+paths = ["towns.toml"]
+
+[[routes]]
+name = "desk"
+notify = ["{webhook.url()}"]
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
 def test_two_run_once_on_one_postgresql_share_the_feeds_and_do_nothing_twice(
     tmp_path: Path, feed_server: FeedServer, webhook: WebhookReceiver, postgres_url: str
 ) -> None:
@@ -40,15 +79,17 @@ def test_two_run_once_on_one_postgresql_share_the_feeds_and_do_nothing_twice(
     answers until both processes are polling (or 20 s have passed), so neither can do all
     the work before the other starts. Each feed is fetched once in all, each item stored
     once, and the webhook gets exactly the deliveries recorded as sent."""
-    for n, town in enumerate(TOWNS):
-        story = FeedItem(
-            title=f"حادثة رقم {n + 1} في {town}",
-            text=f"أفاد سكان من {town} بوقوع حادثة صباح اليوم، وقالوا إن الحادثة {n + 1}.",
-            link=f"http://news{n}.example.org/{n}",
-            guid=f"item-{n}",
-            published=recent(5),
-        )
-        feed_server.resources[f"/f{n}.xml"] = Resource(rss2([story], f"outlet {n}"))
+    feeds = _outlets(
+        tmp_path,
+        feed_server,
+        [
+            (
+                f"حادثة رقم {n + 1} في {town}",
+                f"أفاد سكان من {town} بوقوع حادثة صباح اليوم، وقالوا إن الحادثة {n + 1}.",
+            )
+            for n, town in enumerate(TOWNS)
+        ],
+    )
     in_flight = 0
     both = threading.Event()
     lock = threading.Lock()
@@ -65,29 +106,10 @@ def test_two_run_once_on_one_postgresql_share_the_feeds_and_do_nothing_twice(
             in_flight -= 1
 
     feed_server.gate = gate
-    (tmp_path / "towns.toml").write_text(_watchlist(), encoding="utf-8")
-    feeds = "".join(
-        f'[[feeds]]\nname = "outlet {n}"\nurl = "{feed_server.url(f"/f{n}.xml")}"\n'
-        for n in range(FEEDS)
+    settings = (
+        f'[daemon]\ndata_dir = "data"\ndatabase_url = "{postgres_url}"\nmax_concurrent_polls = 2'
     )
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f"""
-[daemon]
-data_dir = "data"
-database_url = "{postgres_url}"
-max_concurrent_polls = 2
-
-{feeds}
-[watchlists]
-paths = ["towns.toml"]
-
-[[routes]]
-name = "desk"
-notify = ["{webhook.url()}"]
-""",
-        encoding="utf-8",
-    )
+    config = _config(tmp_path / "config.toml", settings, feeds, webhook)
     command = [sys.executable, "-m", "daemon", "run", "--once", "--config", str(config)]
     procs = [
         subprocess.Popen(
@@ -167,15 +189,17 @@ def test_a_replica_killed_mid_cycle_leaves_its_feeds_and_deliveries_to_the_other
     by the webhook). Replica B, running all along, takes them over once A's leases end
     (not before): every item is stored once, every alert decided once and acknowledged
     at the webhook once; A's cut-off POST is never acknowledged and is sent again by B."""
-    for n, (town, report) in enumerate(zip(TOWNS, REPORTS, strict=False)):
-        story = FeedItem(
-            title=report.format(town=town),
-            text=f"{report.format(town=town)}، بحسب ما أفاد سكان من المنطقة صباح اليوم.",
-            link=f"http://news{n}.example.org/{n}",
-            guid=f"item-{n}",
-            published=recent(5),
-        )
-        feed_server.resources[f"/f{n}.xml"] = Resource(rss2([story], f"outlet {n}"))
+    feeds = _outlets(
+        tmp_path,
+        feed_server,
+        [
+            (
+                report.format(town=town),
+                f"{report.format(town=town)}، بحسب ما أفاد سكان من المنطقة صباح اليوم.",
+            )
+            for town, report in zip(TOWNS, REPORTS, strict=False)
+        ],
+    )
     released = threading.Event()
     lock = threading.Lock()
     passed_a = 0
@@ -201,17 +225,10 @@ def test_a_replica_killed_mid_cycle_leaves_its_feeds_and_deliveries_to_the_other
 
     feed_server.gate = gate
     webhook.hold = hold
-    (tmp_path / "towns.toml").write_text(_watchlist(), encoding="utf-8")
-    feeds = "".join(
-        f'[[feeds]]\nname = "outlet {n}"\nurl = "{feed_server.url(f"/f{n}.xml")}"\n'
-        for n in range(KILLED_FEEDS)
-    )
     logs: dict[str, list[str]] = {"a": [], "b": []}
     procs: dict[str, subprocess.Popen[str]] = {}
     for name in ("a", "b"):
-        config = tmp_path / f"config-{name}.toml"
-        config.write_text(
-            f"""
+        settings = f"""
 [daemon]
 data_dir = "data-{name}"
 database_url = "{postgres_url}"
@@ -226,17 +243,8 @@ user_agent = "raqib-{name}"
 
 [alerts]
 send_timeout = "10s"
-
-{feeds}
-[watchlists]
-paths = ["towns.toml"]
-
-[[routes]]
-name = "desk"
-notify = ["{webhook.url()}"]
-""",
-            encoding="utf-8",
-        )
+"""
+        config = _config(tmp_path / f"config-{name}.toml", settings, feeds, webhook)
         command = [sys.executable, "-m", "daemon", "run", "--config", str(config)]
         proc = subprocess.Popen(
             command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
